@@ -1,1 +1,23 @@
-"""voc.topics."""
+"""voc.topics: themes from BERTopic on precomputed embeddings."""
+
+from voc.topics.model import (
+    OUTLIER,
+    TopicResult,
+    TopicsConfig,
+    assign_topics,
+    fit_topic_model,
+    label_from_words,
+    topic_table,
+    topics_over_time,
+)
+
+__all__ = [
+    "OUTLIER",
+    "TopicResult",
+    "TopicsConfig",
+    "assign_topics",
+    "fit_topic_model",
+    "label_from_words",
+    "topic_table",
+    "topics_over_time",
+]

