@@ -14,7 +14,14 @@ from pipelines._common import setup, timed  # noqa: E402
 from voc.config import load_section  # noqa: E402
 from voc.embedding import embeddings_matrix, load_embedder  # noqa: E402
 from voc.io import write_json, write_parquet  # noqa: E402
-from voc.topics.model import OUTLIER, TopicsConfig, assign_topics, fit_topic_model, topics_over_time  # noqa: E402
+from voc.topics import (  # noqa: E402
+    OUTLIER,
+    TopicsConfig,
+    assign_topics,
+    detect_emerging_themes,
+    fit_topic_model,
+    topics_over_time,
+)
 
 log = logging.getLogger("voc.pipeline.topics")
 
@@ -40,6 +47,8 @@ def main() -> None:
         write_parquet(assigned, root / "data/processed/topics.parquet")
         write_parquet(result.info, root / "data/processed/topic_info.parquet")
         write_parquet(topics_over_time(assigned, feedback), root / "data/processed/topics_over_time.parquet")
+        alerts = detect_emerging_themes(assigned, feedback, config=cfg.alerts)
+        write_parquet(alerts, root / "data/processed/theme_alerts.parquet")
         n = len(result.topics)
         write_json(
             {
@@ -47,6 +56,7 @@ def main() -> None:
                 "n_topics": int(result.info.filter(pl.col("topic_id") != OUTLIER).height),
                 "raw_outlier_share": round(float((result.raw_topics == OUTLIER).mean()), 4) if n else None,
                 "coverage": round(float((result.topics != OUTLIER).mean()), 4) if n else None,
+                "n_alerts": int(alerts["flagged"].sum()),
             },
             root / "data/metrics/topics.json",
         )

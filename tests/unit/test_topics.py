@@ -33,3 +33,42 @@ def test_assign_and_over_time():
 def test_too_few_documents_fail_with_the_fix():
     with pytest.raises(ValueError, match="lower topics.min_topic_size"):
         fit_topic_model(["a"] * 5, np.zeros((5, 4)), config=TopicsConfig(min_topic_size=10), seed=1)
+
+
+def _alert_frames(rising_in_window: int):
+    rows, fb = [], []
+    start = dt.date(2025, 1, 1)
+    i = 0
+    for day in range(300):
+        d = start + dt.timedelta(days=day)
+        topics = [0, 0, 1, 1]
+        if day >= 258:
+            topics += [2] * rising_in_window
+        elif day % 30 == 0:
+            topics.append(2)
+        for t in topics:
+            rows.append({"feedback_id": f"f{i:06d}", "topic_id": t, "topic_label": f"t{t}"})
+            fb.append({"feedback_id": f"f{i:06d}", "created_at": dt.datetime(d.year, d.month, d.day, 12)})
+            i += 1
+    assigned = pl.DataFrame(rows, schema_overrides={"topic_id": pl.Int32})
+    feedback = pl.DataFrame(fb).with_columns(pl.col("created_at").dt.replace_time_zone("UTC"))
+    return assigned, feedback
+
+
+def test_emerging_theme_is_flagged_and_stable_ones_are_not():
+    from voc.topics import AlertsConfig, detect_emerging_themes
+
+    assigned, feedback = _alert_frames(rising_in_window=2)
+    alerts = detect_emerging_themes(assigned, feedback, config=AlertsConfig())
+    flagged = alerts.filter(pl.col("flagged"))["topic_id"].to_list()
+    assert flagged == [2]
+    stable = alerts.filter(pl.col("topic_id") == 0).row(0, named=True)
+    assert stable["lift"] < 1.2 and stable["flagged"] is False  # its share falls as theme 2 rises
+
+
+def test_min_volume_gate_blocks_a_tiny_rise():
+    from voc.topics import AlertsConfig, detect_emerging_themes
+
+    assigned, feedback = _alert_frames(rising_in_window=2)
+    alerts = detect_emerging_themes(assigned, feedback, config=AlertsConfig(min_volume=500))
+    assert not alerts["flagged"].any()

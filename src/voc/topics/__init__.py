@@ -1,5 +1,6 @@
 """voc.topics: themes from BERTopic on precomputed embeddings."""
 
+from voc.topics.alerts import AlertsConfig, detect_emerging_themes
 from voc.topics.model import (
     OUTLIER,
     TopicResult,
@@ -12,6 +13,8 @@ from voc.topics.model import (
 )
 
 __all__ = [
+    "AlertsConfig",
+    "detect_emerging_themes",
     "OUTLIER",
     "TopicResult",
     "TopicsConfig",

@@ -9,6 +9,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from voc.topics.alerts import AlertsConfig
+
 log = logging.getLogger(__name__)
 
 OUTLIER = -1
@@ -32,6 +34,7 @@ class TopicsConfig:
     outlier_threshold: float = 0.0
     nr_topics: int | None = None
     extra_stop_words: tuple[str, ...] = field(default_factory=tuple)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
 
 @dataclass
