@@ -25,6 +25,7 @@ class EmbedConfig:
     backend: Backend = "sentence-transformers"
     batch_size: int = 64
     threads: int = 2
+    max_words: int | None = 180   # longer texts are chunked by sentences and pooled, never truncated
 
 
 def main() -> None:
@@ -37,7 +38,8 @@ def main() -> None:
         embedder = load_embedder(cfg.backend, threads=cfg.threads)
         cache = pl.read_parquet(cache_path) if cache_path.exists() else empty_cache(embedder.dim)
         start = time.perf_counter()
-        result = embed_texts(feedback, embedder, cache=cache, batch_size=cfg.batch_size, show_progress=True)
+        result = embed_texts(feedback, embedder, cache=cache, batch_size=cfg.batch_size,
+                              max_words=cfg.max_words, show_progress=True)
         seconds = time.perf_counter() - start
         write_parquet(result.embeddings, root / "data/interim/embeddings.parquet")
         if result.n_embedded:

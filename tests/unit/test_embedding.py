@@ -59,3 +59,24 @@ def test_wrong_shape_from_embedder_fails_loudly():
 
     with pytest.raises(ValueError, match="returned shape"):
         embed_texts(pl.DataFrame({"feedback_id": ["a", "b"], "text": ["x", "y"]}), Broken())
+
+
+def test_chunk_text_keeps_sentences_and_every_word():
+    from voc.embedding import chunk_text
+
+    text = "One two three. Four five six seven. Eight nine."
+    assert chunk_text(text, max_words=20) == [text]
+    chunks = chunk_text(text, max_words=4)
+    assert chunks == ["One two three.", "Four five six seven.", "Eight nine."]
+    long_sentence = " ".join(f"w{i}" for i in range(10))
+    assert [len(c.split()) for c in chunk_text(long_sentence, max_words=4)] == [4, 4, 2]
+    assert " ".join(chunk_text(long_sentence, max_words=4)).split() == long_sentence.split()
+
+
+def test_long_texts_are_pooled_not_truncated():
+    fake = FakeEmbedder()
+    long_text = "Bill wrong. " * 30 + "App crashes."
+    res = embed_texts(pl.DataFrame({"feedback_id": ["a"], "text": [long_text]}), fake, max_words=8)
+    assert len(fake.calls) > 1 and any("App crashes." in c for c in fake.calls)
+    v = embeddings_matrix(res.embeddings)[0]
+    assert np.linalg.norm(v) == pytest.approx(1.0, abs=1e-5)

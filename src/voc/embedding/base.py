@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -89,6 +90,59 @@ def hash_texts(texts: pl.Series) -> pl.Series:
     )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def chunk_text(text: str, *, max_words: int) -> list[str]:
+    """Split a long text into windows of whole sentences of at most ``max_words`` words each.
+
+    MiniLM reads 256 word pieces (about 180 English words); longer texts would be silently truncated, so
+    they are chunked and the chunk vectors pooled. A single sentence longer than the window is cut by words.
+    """
+    words = text.split()
+    if len(words) <= max_words:
+        return [text]
+    chunks: list[str] = []
+    current: list[str] = []
+    for sentence in (s for s in _SENTENCE_END.split(text) if s and s.strip()):
+        sw = sentence.split()
+        while len(sw) > max_words:
+            if current:
+                chunks.append(" ".join(current))
+                current = []
+            chunks.append(" ".join(sw[:max_words]))
+            sw = sw[max_words:]
+        if len(current) + len(sw) > max_words and current:
+            chunks.append(" ".join(current))
+            current = []
+        current.extend(sw)
+    if current:
+        chunks.append(" ".join(current))
+    return chunks
+
+
+def encode_pooled(
+    embedder: Embedder, texts: list[str], *, max_words: int | None, batch_size: int, show_progress: bool
+) -> np.ndarray:
+    """Embed texts, chunking those longer than ``max_words`` and mean-pooling their chunk vectors."""
+    if max_words is None:
+        return embedder.encode(texts, batch_size=batch_size, show_progress=show_progress)
+    pieces: list[str] = []
+    owner: list[int] = []
+    for i, t in enumerate(texts):
+        chunks = chunk_text(t, max_words=max_words)
+        pieces.extend(chunks)
+        owner.extend([i] * len(chunks))
+    vectors = embedder.encode(pieces, batch_size=batch_size, show_progress=show_progress)
+    if len(pieces) == len(texts):
+        return vectors
+    owners = np.asarray(owner)
+    pooled = np.zeros((len(texts), vectors.shape[1]), dtype=np.float64)
+    np.add.at(pooled, owners, vectors)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class EmbedResult:
     """Embeddings per feedback item, the updated cache, and what was computed."""
@@ -112,12 +166,14 @@ def embed_texts(
     *,
     cache: pl.DataFrame | None = None,
     batch_size: int = 64,
+    max_words: int | None = 180,
     show_progress: bool = False,
 ) -> EmbedResult:
     """Embed the ``text`` of each item, reusing cached vectors for unchanged texts.
 
     ``items`` has ``feedback_id`` and ``text``; items with null text are skipped (they have nothing to embed).
     The cache holds (model, text_hash, embedding); a text is embedded at most once per model, across runs.
+    Texts longer than ``max_words`` are chunked by sentences and their chunk vectors mean-pooled.
     """
     for col in ("feedback_id", "text"):
         if col not in items.columns:
@@ -133,7 +189,10 @@ def embed_texts(
         .sort("text_hash")
     )
     if unique_new.height:
-        vectors = embedder.encode(unique_new["text"].to_list(), batch_size=batch_size, show_progress=show_progress)
+        vectors = encode_pooled(
+            embedder, unique_new["text"].to_list(), max_words=max_words, batch_size=batch_size,
+            show_progress=show_progress,
+        )
         if vectors.shape != (unique_new.height, dim):
             raise ValueError(f"embedder {embedder.name} returned shape {vectors.shape}, expected ({unique_new.height}, {dim})")
         fresh = pl.DataFrame(
