@@ -1,0 +1,50 @@
+"""Stage `churn`: leakage-proof features, calibrated churn models, metrics, plots data and scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipelines._common import log, setup, timed
+from voc.churn import ChurnConfig, run_churn
+from voc.complaints import ComplaintsConfig
+from voc.config import load_section
+from voc.io import write_json, write_parquet, write_text
+
+
+def _optional(path: Path) -> pl.DataFrame | None:
+    if path.exists():
+        return pl.read_parquet(path)
+    log.warning("%s not found: churn runs without it", path)
+    return None
+
+
+def main() -> None:
+    args, params, base = setup("churn", __doc__ or "")
+    cfg = load_section(params, "churn", ChurnConfig)
+    complaints_cfg = load_section(params, "complaints", ComplaintsConfig)
+    root = Path(args.root)
+    interim, processed = root / "data/interim", root / "data/processed"
+    with timed("churn"):
+        result = run_churn(
+            pl.read_parquet(interim / "customers.parquet"),
+            pl.read_parquet(interim / "payments.parquet"),
+            pl.read_parquet(interim / "events.parquet"),
+            pl.read_parquet(interim / "tickets.parquet"),
+            pl.read_parquet(interim / "feedback.parquet"),
+            sentiment=_optional(processed / "sentiment.parquet"),
+            topics=_optional(processed / "topics.parquet"),
+            config=cfg,
+            complaints_config=complaints_cfg,
+            seed=base.seed,
+        )
+        write_parquet(result.scores, processed / "churn_scores.parquet")
+        write_json(result.metrics, root / "data/metrics/churn.json")
+        write_text(result.calibration.write_csv(), root / "data/plots/churn_calibration.csv")
+        write_text(result.lift.write_csv(), root / "data/plots/churn_lift.csv")
+        log.info("churn: scored %d current customers", result.scores.height)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Typed config for the ``churn:`` section of ``params.yaml``."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Mapping
+from typing import Any, Literal
+
+_ACTIONS = {
+    "failed_attempts_90d": "call about the payment method; offer to update card or a payment plan",
+    "failed_attempts": "call about the payment method; offer to update card or a payment plan",
+    "late_payments": "send a billing reminder and offer a payment date that suits",
+    "late_payments_90d": "send a billing reminder and offer a payment date that suits",
+    "unpaid_count": "billing team: settle the unpaid invoices with a payment plan",
+    "mean_days_overdue": "billing team: settle the overdue invoices with a payment plan",
+    "late_trend": "send a billing reminder and offer a payment date that suits",
+    "events_30d": "re-engagement: onboarding call and tips for the features they used",
+    "usage_trend": "re-engagement: onboarding call and tips for the features they used",
+    "days_since_last_event": "re-engagement: onboarding call and tips for the features they used",
+    "tickets": "senior support review of their recent tickets",
+    "tickets_open": "senior support: close the open complaint and call back",
+    "sla_breaches": "apologise for the slow service; senior support call back",
+    "escalations": "account manager call about the escalated complaint",
+    "detractor": "account manager call to hear the complaint (closed-loop NPS)",
+    "mean_nps": "account manager call to hear the complaint (closed-loop NPS)",
+    "mean_sentiment": "account manager call to hear the complaint",
+    "share_negative": "account manager call to hear the complaint",
+    "theme": "address the theme they raised, then follow up",
+    "monthly_charges": "review plan fit; offer a right-sized plan",
+    "plan": "review plan fit; offer a right-sized plan",
+    "tenure_days": "early-life check-in call",
+    "default": "retention check-in call",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ChurnConfig:
+    """Churn features (days), label window, models, calibration and the retention rules table.
+
+    ``label``: ``window`` (label = cancelled within ``horizon_days`` after a cutoff), ``static`` (the
+    ``customers.churned`` snapshot label), or ``auto`` (static when ``churned`` is set and no
+    ``cancelled_at`` is). ``as_of`` pins the data's end (ISO 8601); null means the latest timestamp in the data.
+    """
+
+    label: Literal["auto", "window", "static"] = "auto"
+    horizon_days: int = 90
+    as_of: str | None = None
+    usage_recent_days: int = 30
+    usage_baseline_days: int = 90
+    payment_recent_days: int = 90
+    top_themes: int = 5
+    test_size: float = 0.3
+    calibration: Literal["sigmoid", "isotonic", "none"] = "sigmoid"
+    calibration_folds: int = 3
+    select_metric: Literal["roc_auc", "pr_auc", "brier"] = "pr_auc"
+    leakage_auc: float = 0.95
+    logistic_c: float = 1.0
+    lightgbm: Mapping[str, Any] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType(
+            {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20}
+        )
+    )
+    calibration_bins: int = 10
+    n_reasons: int = 3
+    revenue_months: float = 12.0
+    actions: Mapping[str, str] = dataclasses.field(default_factory=lambda: types.MappingProxyType(dict(_ACTIONS)))
+
+    def __post_init__(self) -> None:
+        if self.horizon_days <= 0:
+            raise ValueError("params churn.horizon_days: must be > 0")
+        if not 0 < self.test_size < 1:
+            raise ValueError("params churn.test_size: must be in (0, 1)")
+        if self.calibration_folds < 2:
+            raise ValueError("params churn.calibration_folds: must be >= 2")
+        if "default" not in self.actions:
+            raise ValueError("params churn.actions: needs a 'default' action")
+        reserved = {"random_state", "seed", "deterministic", "num_threads", "n_jobs"} & set(self.lightgbm)
+        if reserved:
+            raise ValueError(f"params churn.lightgbm: {sorted(reserved)} are set by the stage (seed, determinism)")

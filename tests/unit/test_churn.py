@@ -1,0 +1,231 @@
+"""Unit tests for voc.churn: leakage, labels, time split, metrics keys, determinism."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+import numpy as np
+import polars as pl
+import pytest
+
+from voc.churn import (
+    ChurnConfig,
+    build_features,
+    describe,
+    evaluate,
+    label_window,
+    lift_table,
+    run_churn,
+    single_feature_auc,
+)
+from voc.complaints import ComplaintsConfig
+
+UTC = dt.UTC
+TS = pl.Datetime("us", "UTC")
+D0 = dt.datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def d(days: float) -> dt.datetime:
+    return D0 + dt.timedelta(days=days)
+
+
+def customers3() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "signup_at": [d(0), d(10), d(0)],
+            "plan": ["basic", "premium", "basic"],
+            "region": ["north", "south", "north"],
+            "monthly_charges": [10.0, 50.0, 20.0],
+            "cancelled_at": [None, d(150), d(50)],
+            "churned": [None, None, None],
+        },
+        schema_overrides={"signup_at": TS, "cancelled_at": TS, "churned": pl.Boolean},
+    )
+
+
+def payments3() -> pl.DataFrame:
+    return pl.DataFrame(
+        {"invoice_id": ["i1", "i2", "i3"], "customer_id": ["a", "a", "b"], "due_at": [d(60), d(90), d(95)],
+         "paid_at": [d(65), None, d(95)], "amount": [10.0, 10.0, 50.0], "failed_attempts": [2, 1, 0]},
+        schema_overrides={"due_at": TS, "paid_at": TS, "failed_attempts": pl.Int32},
+    )
+
+
+def events3() -> pl.DataFrame:
+    return pl.DataFrame({"customer_id": ["a", "a", "b"], "ts": [d(20), d(95), d(99)], "event": ["login"] * 3,
+                         "feature": [None, None, None]}, schema_overrides={"ts": TS, "feature": pl.String})
+
+
+def tickets3() -> pl.DataFrame:
+    return pl.DataFrame(
+        {"ticket_id": ["t1", "t2", "t3"], "customer_id": ["a", "b", "a"], "channel": ["email"] * 3,
+         "created_at": [d(80), d(98), d(30)], "first_response_at": [None, d(98.01), d(30.01)],
+         "resolved_at": [None, None, d(31)], "reopened_at": [None, None, None], "status": ["open", "open", "solved"],
+         "priority": ["urgent", "normal", "low"], "category": ["x"] * 3, "escalated": [True, False, False]},
+        schema_overrides={c: TS for c in ("created_at", "first_response_at", "resolved_at", "reopened_at")},
+    )
+
+
+def feedback3() -> pl.DataFrame:
+    return pl.DataFrame(
+        {"feedback_id": ["s:1", "s:2", "t:t1"], "customer_id": ["a", "a", "a"], "channel": ["survey", "survey", "ticket"],
+         "created_at": [d(40), d(90), d(80)], "text": ["ok", "bad", "broken"], "nps": [9, 3, None],
+         "ticket_id": [None, None, "t1"]},
+        schema_overrides={"created_at": TS, "nps": pl.Int8},
+    )
+
+
+def feats(cutoff: dt.datetime, **frames: pl.DataFrame) -> pl.DataFrame:
+    inputs = {"customers": customers3(), "payments": payments3(), "events": events3(), "tickets": tickets3(),
+              "feedback": feedback3(), **frames}
+    return build_features(**inputs, cutoff=cutoff, complaints_config=ComplaintsConfig())
+
+
+def test_features_before_cutoff() -> None:
+    f = feats(d(100))
+    assert f["customer_id"].to_list() == ["a", "b"]  # c cancelled before the cutoff
+    a = f.row(0, named=True)
+    assert a["tenure_days"] == 100.0
+    assert a["late_payments"] == 2.0 and a["unpaid_count"] == 1.0 and a["failed_attempts"] == 3.0
+    assert a["mean_days_overdue"] == pytest.approx((5 + 10) / 2)
+    assert a["events_30d"] == 1.0 and a["events_prev_90d"] == 1.0  # day 95; day 20 is in [-20, 70)
+    assert a["tickets"] == 2.0 and a["tickets_open"] == 1.0 and a["sla_breaches"] == 1.0 and a["escalations"] == 1.0
+    assert a["feedback_count"] == 3.0 and a["mean_nps"] == 6.0 and a["detractor"] == 1.0
+
+
+def test_post_cutoff_records_do_not_change_features() -> None:
+    cutoff = d(100)
+    before = feats(cutoff)
+    late = {
+        "payments": pl.concat([payments3(), payments3().head(1).with_columns(
+            invoice_id=pl.lit("i9"), due_at=pl.lit(cutoff).cast(TS), paid_at=pl.lit(None).cast(TS), failed_attempts=pl.lit(9, pl.Int32))]),
+        "events": pl.concat([events3(), events3().with_columns(ts=pl.lit(cutoff).cast(TS))]),
+        # a response to t1 and a new ticket, both at or after the cutoff
+        "tickets": pl.concat([
+            tickets3().with_columns(first_response_at=pl.when(pl.col("ticket_id") == "t1").then(pl.lit(d(101)).cast(TS)).otherwise(pl.col("first_response_at"))),
+            tickets3().head(1).with_columns(ticket_id=pl.lit("t9"), created_at=pl.lit(cutoff).cast(TS)),
+        ]),
+        "feedback": pl.concat([feedback3(), feedback3().head(1).with_columns(feedback_id=pl.lit("s:9"), created_at=pl.lit(d(120)).cast(TS), nps=pl.lit(0, pl.Int8))]),
+    }
+    after = feats(cutoff, **late)
+    assert after.equals(before)
+    # and the check is not vacuous: the same records before the cutoff do change them
+    assert not feats(d(130), **late).equals(feats(d(130)))
+
+
+def test_label_window() -> None:
+    lab = label_window(customers3(), cutoff=d(100), horizon_days=90)
+    assert lab.rows() == [("a", 0), ("b", 1)]
+    lab2 = label_window(customers3(), cutoff=d(5), horizon_days=20)
+    assert lab2.rows() == [("a", 0), ("c", 0)]  # b not signed up yet; c cancels on day 50, after the horizon
+
+
+def test_missing_column_is_named() -> None:
+    with pytest.raises(ValueError, match="payments.parquet: missing column.*failed_attempts"):
+        feats(d(100), payments=payments3().drop("failed_attempts"))
+
+
+def test_evaluate_metrics_and_lift() -> None:
+    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 1] * 2)
+    p = np.linspace(1, 0, 20)
+    m = evaluate(y, p)
+    assert set(m) == {"roc_auc", "pr_auc", "brier", "lift_top_decile", "capture_top_decile"}
+    assert m["lift_top_decile"] == pytest.approx(0.5 / 0.2)
+    assert m["capture_top_decile"] == pytest.approx(0.25)
+    lift = lift_table(y, p, model="x")
+    assert lift["n"].to_list() == [2] * 10
+    assert lift["cumulative_capture"][-1] == pytest.approx(1.0)
+    assert evaluate(np.zeros(3, dtype=int), np.array([0.1, 0.2, 0.3]))["roc_auc"] is None
+
+
+def test_leakage_guard_warns(caplog: pytest.LogCaptureFixture) -> None:
+    y = np.array([0, 0, 1, 1])
+    x = np.array([[0.0, 1.0], [0.1, 0.0], [0.9, 1.0], [1.0, 0.0]])
+    with caplog.at_level(logging.WARNING, logger="voc.churn.model"):
+        aucs = single_feature_auc(x, y, ["leaky", "noise"], threshold=0.95)
+    assert aucs["leaky"] == 1.0 and aucs["noise"] == 0.5
+    assert "leaky" in caplog.text and "noise" not in caplog.text
+
+
+def test_describe_in_words() -> None:
+    assert describe("failed_attempts_90d", 2.0) == "2 failed payments in the last 90 days"
+    assert describe("plan=basic", 1.0) == "plan is basic"
+    assert describe("theme_3", 4.0, theme_labels={3: "billing errors"}) == "4 mentions of 'billing errors'"
+
+
+def synthetic(n: int = 300, seed: int = 0, days: int = 400) -> dict[str, pl.DataFrame]:
+    """Customers whose churn follows failed payments and falling usage, plus payments, events, tickets."""
+    rng = np.random.default_rng(seed)
+    ids = [f"c{i:04d}" for i in range(n)]
+    risk = rng.random(n)
+    signup = rng.integers(0, 60, n)
+    cancel = np.where(rng.random(n) < 0.15 + 0.5 * risk, rng.integers(100, days, n), -1)
+    cust = pl.DataFrame({
+        "customer_id": ids, "signup_at": [d(int(s)) for s in signup],
+        "plan": rng.choice(["basic", "standard", "premium"], n).tolist(), "region": rng.choice(["north", "south"], n).tolist(),
+        "monthly_charges": np.round(rng.uniform(10, 100, n), 2),
+        "cancelled_at": [d(int(c)) if c >= 0 else None for c in cancel], "churned": [None] * n,
+    }, schema_overrides={"signup_at": TS, "cancelled_at": TS, "churned": pl.Boolean})
+    pay, ev = [], []
+    for i, cid in enumerate(ids):
+        stop = cancel[i] if cancel[i] >= 0 else days
+        for m in range(int(signup[i]) + 30, int(stop), 30):
+            bad = cancel[i] >= 0 and stop - m < 120 and rng.random() < 0.6
+            pay.append((f"{cid}-{m}", cid, d(m), None if bad and rng.random() < 0.3 else d(m + (12 if bad else 0)), 1.0, int(bad) * 2))
+        for t in rng.integers(int(signup[i]), int(stop), 20 if cancel[i] < 0 else 8):
+            ev.append((cid, d(float(t))))
+    payments = pl.DataFrame(pay, schema={"invoice_id": pl.String, "customer_id": pl.String, "due_at": TS, "paid_at": TS,
+                                         "amount": pl.Float64, "failed_attempts": pl.Int32}, orient="row")
+    events = pl.DataFrame(ev, schema={"customer_id": pl.String, "ts": TS}, orient="row").with_columns(
+        event=pl.lit("login"), feature=pl.lit(None, pl.String))
+    tickets = tickets3().with_columns(customer_id=pl.lit(ids[0]))
+    feedback = feedback3().with_columns(customer_id=pl.lit(ids[0]))
+    return {"customers": cust, "payments": payments, "events": events, "tickets": tickets, "feedback": feedback}
+
+
+FAST = ChurnConfig(lightgbm={"n_estimators": 30, "learning_rate": 0.1, "num_leaves": 7, "min_child_samples": 10})
+
+
+def run(data: dict[str, pl.DataFrame], config: ChurnConfig = FAST, seed: int = 1):  # type: ignore[no-untyped-def]
+    return run_churn(**data, sentiment=None, topics=None, config=config, complaints_config=ComplaintsConfig(), seed=seed)
+
+
+def test_time_split_metrics_keys_and_determinism() -> None:
+    data = synthetic()
+    first, second = run(data), run(data)
+    m = first.metrics
+    assert m["split"] == "time" and m["label"] == "window"
+    end = dt.datetime.fromisoformat(m["data_end"])
+    assert dt.datetime.fromisoformat(m["cutoff"]) == end - dt.timedelta(days=90)
+    assert dt.datetime.fromisoformat(m["train_cutoff"]) == end - dt.timedelta(days=180)
+    for key in ("cutoff", "horizon_days", "n_customers", "base_rate", "models", "chosen_model", "roc_auc", "pr_auc",
+                "brier", "lift_top_decile"):
+        assert key in m
+    for model in ("logistic", "lightgbm"):
+        assert set(m["models"][model]) >= {"roc_auc", "pr_auc", "brier", "lift_top_decile", "capture_top_decile"}
+    assert m["roc_auc"] > 0.6  # planted signal is found
+    assert first.scores.equals(second.scores)
+    s = first.scores
+    active = data["customers"].filter(pl.col("cancelled_at").is_null())["customer_id"].sort()
+    assert s["customer_id"].to_list() == active.to_list()
+    assert s["churn_probability"].is_between(0, 1).all()
+    assert (s["top_reasons"].str.len_chars() > 0).all()
+    assert set(first.lift["model"]) == {"logistic", "lightgbm"} and first.calibration["n"].sum() == 2 * m["n_test"]
+
+
+def test_static_label_uses_customer_split() -> None:
+    data = synthetic(n=200)
+    cust = data["customers"].with_columns(churned=pl.col("cancelled_at").is_not_null(), cancelled_at=pl.lit(None, TS))
+    result = run({**data, "customers": cust}, config=dataclasses.replace(FAST, label="auto"))
+    m = result.metrics
+    assert m["label"] == "static" and m["split"] == "customer" and m["cutoff"] is None
+    assert m["n_train"] + m["n_test"] == 200
+    assert result.scores.height == int((~cust["churned"]).sum())
+
+
+def test_config_rejects_reserved_lightgbm_keys() -> None:
+    with pytest.raises(ValueError, match="set by the stage"):
+        ChurnConfig(lightgbm={"seed": 3})
