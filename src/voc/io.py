@@ -13,7 +13,9 @@ import polars as pl
 
 def _atomic_target(path: Path) -> tuple[int, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be read by others (reports, web servers)
+    return fd, tmp
 
 
 def write_parquet(frame: pl.DataFrame, path: str | Path) -> None:

@@ -1,1 +1,42 @@
-"""voc.reports."""
+"""Report notebooks: inputs read against the data contract, HTML helpers, papermill execution and
+self-contained HTML export."""
+
+from voc.reports.headlines import (
+    churn_model_table,
+    complaint_cards,
+    overview_cards,
+    sla_by_priority_from_metrics,
+)
+from voc.reports.inputs import ReportInputError, load_inputs, read_metrics, read_table
+from voc.reports.markup import headline_cards, html_table, report_header
+from voc.reports.plotly_offline import use_offline_plotly
+from voc.reports.provenance import DataVersion, data_version, git_commit, md5_of_inputs
+from voc.reports.render import REPORTS, ReportsConfig, execute_report, export_html, render_reports
+from voc.reports.summaries import negative_verbatims, summarise_tickets, top_at_risk_customers
+
+__all__ = [
+    "REPORTS",
+    "DataVersion",
+    "ReportInputError",
+    "ReportsConfig",
+    "data_version",
+    "churn_model_table",
+    "complaint_cards",
+    "execute_report",
+    "export_html",
+    "git_commit",
+    "headline_cards",
+    "html_table",
+    "load_inputs",
+    "md5_of_inputs",
+    "negative_verbatims",
+    "overview_cards",
+    "read_metrics",
+    "read_table",
+    "render_reports",
+    "sla_by_priority_from_metrics",
+    "report_header",
+    "summarise_tickets",
+    "top_at_risk_customers",
+    "use_offline_plotly",
+]

@@ -1,0 +1,71 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Complaint handling: SLAs, resolution times, escalation
+
+# %% tags=["parameters"]
+interim_dir = "data/interim"
+processed_dir = "data/processed"
+metrics_dir = "data/metrics"
+project_root = "."
+reports = ["index", "themes", "complaints", "churn"]
+currency = "GBP"
+
+# %%
+from IPython.display import HTML, display
+
+from voc import reports as rp
+from voc import viz
+
+rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
+
+frames, metrics, paths = rp.load_inputs(
+    ["ticket_metrics"], ["complaints"],
+    interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
+)
+display(HTML(rp.report_header("complaints", version=rp.data_version(paths, root=project_root),
+                              reports=reports)))
+tm = frames["ticket_metrics"]
+display(HTML(rp.headline_cards(rp.complaint_cards(metrics["complaints"]))))
+
+# %% [markdown]
+# ## SLA achievement by priority and month
+
+# %%
+viz.sla_by_priority_figure(rp.summarise_tickets(tm, by=["priority"])).show()
+
+# %%
+viz.sla_trend_figure(rp.summarise_tickets(tm, by=["month", "priority"]), rp.summarise_tickets(tm, by=["month"])).show()
+
+# %% [markdown]
+# ## Resolution times and escalation
+
+# %%
+viz.resolution_time_figure(tm).show()
+
+# %%
+viz.escalation_trend_figure(rp.summarise_tickets(tm, by=["month"])).show()
+
+# %%
+by_priority = rp.summarise_tickets(tm, by=["priority"])
+display(HTML(rp.html_table(
+    by_priority,
+    columns={"priority": "Priority", "n_tickets": "Tickets", "median_first_response_hours": "Median first response (h)",
+             "median_resolution_hours": "Median resolution (h)",
+             "sla_first_response_achievement": "First response within SLA (%)",
+             "sla_resolution_achievement": "Resolved within SLA (%)", "escalation_rate": "Escalated (%)"},
+    formats={c: (lambda v: f"{v:.1f}") for c in by_priority.columns if c not in ("priority", "n_tickets")},
+)))

@@ -1,0 +1,83 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Themes in the feedback
+
+# %% tags=["parameters"]
+interim_dir = "data/interim"
+processed_dir = "data/processed"
+metrics_dir = "data/metrics"
+project_root = "."
+reports = ["index", "themes", "complaints", "churn"]
+currency = "GBP"
+top_n_themes = 8
+verbatims_per_theme = 3
+
+# %%
+import polars as pl
+from IPython.display import HTML, display
+
+from voc import reports as rp
+from voc import viz
+
+rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
+
+frames, metrics, paths = rp.load_inputs(
+    ["feedback", "topics", "topic_info", "topics_over_time", "sentiment", "theme_sentiment"],
+    ["topics"],
+    interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
+)
+display(HTML(rp.report_header("themes", version=rp.data_version(paths, root=project_root), reports=reports)))
+
+# %% [markdown]
+# ## The themes
+
+# %%
+info = (frames["topic_info"].filter(pl.col("topic_id") >= 0)
+        .join(frames["theme_sentiment"].select("topic_id", "net_sentiment"), on="topic_id", how="left")
+        .sort(["count", "topic_id"], descending=[True, False]))
+tm = metrics["topics"]
+display(HTML(rp.html_table(
+    info,
+    columns={"topic_label": "Theme", "count": "Items", "net_sentiment": "Net sentiment (pts)",
+             "top_words": "Top words", "representative": "Representative comment"},
+    formats={"net_sentiment": lambda v: f"{v:+.0f}"},
+    caption=(f"{tm['n_topics']} themes cover {tm['coverage']:.0%} of {tm['n_items']:,} items; "
+             "net sentiment = % positive minus % negative"),
+)))
+
+# %%
+viz.top_themes_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
+
+# %%
+viz.theme_sentiment_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
+
+# %%
+viz.topics_over_time_figure(frames["topics_over_time"], frames["topic_info"], top_n=min(top_n_themes, 6)).show()
+
+# %% [markdown]
+# ## What customers say: the most negative comments of the largest themes
+
+# %%
+largest = info.head(top_n_themes)["topic_id"].to_list()
+verbatims = rp.negative_verbatims(frames["feedback"], frames["topics"], frames["sentiment"],
+                                  topic_ids=largest, per_topic=verbatims_per_theme)
+display(HTML(rp.html_table(
+    verbatims,
+    columns={"topic_label": "Theme", "channel": "Channel", "created_at": "Date", "sentiment_score": "Sentiment",
+             "text": "Comment (redacted)"},
+    formats={"created_at": lambda v: v.strftime("%Y-%m-%d"), "sentiment_score": lambda v: f"{v:+.2f}"},
+)))

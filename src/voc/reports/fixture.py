@@ -1,0 +1,290 @@
+"""A tiny, contract-conforming set of stage outputs (a few dozen rows) so the report notebooks and their
+tests run without the pipeline. The aggregates are computed from the generated rows, so they agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from voc.io import write_json, write_parquet
+
+#: planted in one feedback text, one theme's representative and one churn reason: reports must escape it.
+XSS_TEXT = '<script>alert("xss")</script> the app crashed & lost my order'
+
+_UTC = "UTC"
+_CHANNELS = ("survey", "review", "ticket", "chat")
+_THEMES = {
+    0: ("billing errors", "billing, charge, refund", -0.5),
+    1: ("late delivery", "delivery, late, courier", -0.3),
+    2: ("friendly staff", "staff, friendly, helpful", 0.6),
+    3: ("app crashes", "app, crash, login", -0.6),
+}
+_RANGES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
+_PRIORITIES = ("low", "normal", "high", "urgent")
+_SLA_HOURS = {"low": (24.0, 120.0), "normal": (8.0, 72.0), "high": (4.0, 24.0), "urgent": (1.0, 8.0)}
+
+
+def _ts(values: list[dt.datetime]) -> pl.Series:
+    return pl.Series(values, dtype=pl.Datetime("us", _UTC))
+
+
+def _score_rows(frame: pl.DataFrame, group: str, *, min_n: int) -> list[dict[str, object]]:
+    """NPS (points), CSAT (top-2-box %), CES (mean) with normal-approximation 95% CIs per group."""
+    rows: list[dict[str, object]] = []
+    for metric in ("nps", "csat", "ces"):
+        for key, part in sorted(frame.drop_nulls(metric).group_by(group), key=lambda kv: kv[0][0]):
+            x = part[metric].cast(pl.Float64).to_numpy()
+            if metric == "nps":
+                per = np.where(x >= 9, 100.0, np.where(x <= 6, -100.0, 0.0))
+            elif metric == "csat":
+                per = np.where(x >= 4, 100.0, 0.0)
+            else:
+                per = x
+            n = len(per)
+            value = float(per.mean())
+            half = 1.96 * float(per.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
+            low, high = _RANGES[metric]
+            rows.append({"metric": metric, group: key[0], "n": n, "value": value,
+                         "ci_low": max(low, value - half), "ci_high": min(high, value + half),
+                         "reliable": n >= min_n})
+    return rows
+
+
+def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, object]]]:
+    """The fixture tables (by contract name) and metrics (by file stem), built from ``seed``."""
+    rng = np.random.default_rng(seed)
+    start = dt.datetime(2024, 1, 3, 9, 0, tzinfo=dt.UTC)
+    n_customers, n_feedback, n_tickets = 20, 48, 24
+
+    customer_ids = [f"C{i:03d}" for i in range(n_customers)]
+    churned = rng.random(n_customers) < 0.3
+    customers = pl.DataFrame({
+        "customer_id": customer_ids,
+        "signup_at": _ts([start - dt.timedelta(days=int(d)) for d in rng.integers(30, 900, n_customers)]),
+        "plan": [str(p) for p in rng.choice(["basic", "standard", "premium"], n_customers)],
+        "region": [str(r) for r in rng.choice(["north", "south", "east", "west"], n_customers)],
+        "monthly_charges": np.round(rng.uniform(10, 90, n_customers), 2),
+        "cancelled_at": _ts([start + dt.timedelta(days=100) if c else None for c in churned]),  # type: ignore[list-item]
+        "churned": churned.tolist(),
+    })
+
+    topic_ids = [int(t) for t in rng.choice([-1, 0, 1, 2, 3], n_feedback, p=[0.1, 0.3, 0.2, 0.25, 0.15])]
+    topic_ids[0] = 3  # the planted text belongs to a real theme
+    created = [start + dt.timedelta(days=int(d), hours=int(h))
+               for d, h in zip(rng.integers(0, 118, n_feedback), rng.integers(0, 24, n_feedback), strict=True)]
+    scores = []
+    for t in topic_ids:
+        base = _THEMES[t][2] if t >= 0 else 0.0
+        scores.append(float(np.clip(base + rng.normal(0, 0.3), -1, 1)))
+    scores[0] = -0.95
+    channels = [str(c) for c in rng.choice(_CHANNELS, n_feedback)]
+    texts = [f"feedback {i} about {_THEMES[t][0] if t >= 0 else 'something else'}" for i, t in enumerate(topic_ids)]
+    texts[0] = XSS_TEXT
+    is_survey = [c == "survey" or i % 3 == 0 for i, c in enumerate(channels)]
+    nps = [int(np.clip(round(7 + 4 * s + rng.normal(0, 1.5)), 0, 10)) if sv else None
+           for s, sv in zip(scores, is_survey, strict=True)]
+    csat = [int(np.clip(round(3.6 + 2 * s + rng.normal(0, 0.7)), 1, 5)) if sv else None
+            for s, sv in zip(scores, is_survey, strict=True)]
+    ces = [int(np.clip(round(4 - 3 * s + rng.normal(0, 1)), 1, 7)) if sv else None
+           for s, sv in zip(scores, is_survey, strict=True)]
+    ids = [f"{c}:{i:04d}" for i, c in enumerate(channels)]
+    feedback = pl.DataFrame({
+        "feedback_id": ids,
+        "customer_id": [customer_ids[int(i)] for i in rng.integers(0, n_customers, n_feedback)],
+        "channel": channels,
+        "source": channels,
+        "created_at": _ts(created),
+        "text": texts,
+        "nps": pl.Series(nps, dtype=pl.Int8),
+        "csat": pl.Series(csat, dtype=pl.Int8),
+        "ces": pl.Series(ces, dtype=pl.Int8),
+        "stars": pl.Series([None] * n_feedback, dtype=pl.Int8),
+        "ticket_id": pl.Series([None] * n_feedback, dtype=pl.String),
+        "meta": ["{}"] * n_feedback,
+    }).sort("feedback_id")
+
+    labels = {t: (_THEMES[t][0] if t >= 0 else "outliers") for t in (-1, 0, 1, 2, 3)}
+    topics = pl.DataFrame({
+        "feedback_id": ids,
+        "topic_id": pl.Series(topic_ids, dtype=pl.Int32),
+        "topic_label": [labels[t] for t in topic_ids],
+    }).sort("feedback_id")
+    label_of = {0: "negative", 1: "neutral", 2: "positive"}
+    sentiment = pl.DataFrame({
+        "feedback_id": ids,
+        "sentiment_score": scores,
+        "sentiment_label": [label_of[int(np.digitize(s, [-0.05, 0.05]))] for s in scores],
+    }).sort("feedback_id")
+
+    joined = topics.join(sentiment, on="feedback_id").join(feedback.select("feedback_id", "created_at"),
+                                                             on="feedback_id")
+    counts = joined.group_by("topic_id").agg(pl.len().alias("count"))
+    topic_info = (
+        counts.with_columns(
+            pl.col("topic_id").replace_strict(labels, return_dtype=pl.String).alias("topic_label"),
+            pl.col("topic_id").replace_strict({t: v[1] for t, v in _THEMES.items()} | {-1: ""},
+                                              return_dtype=pl.String).alias("top_words"),
+            pl.col("topic_id").replace_strict({t: f"a typical comment on {v[0]}" for t, v in _THEMES.items()}
+                                              | {-1: ""}, return_dtype=pl.String).alias("representative"),
+        )
+        .with_columns(pl.when(pl.col("topic_id") == 3).then(pl.lit(XSS_TEXT)).otherwise("representative")
+                      .alias("representative"), pl.col("count").cast(pl.Int64))
+        .select("topic_id", "topic_label", "count", "top_words", "representative")
+        .sort("topic_id")
+    )
+    monthly = joined.with_columns(pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
+    topics_over_time = (
+        monthly.group_by("month", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
+        .with_columns((pl.col("count") / pl.col("count").sum().over("month")).alias("share"))
+        .sort("month", "topic_id")
+    )
+    theme_sentiment = (
+        joined.group_by("topic_id", "topic_label").agg(
+            pl.len().cast(pl.Int64).alias("n"),
+            pl.col("sentiment_score").mean().alias("mean_sentiment"),
+            (pl.col("sentiment_score") < -0.05).mean().alias("share_negative"),
+            (pl.col("sentiment_score") > 0.05).mean().alias("share_positive"),
+        )
+        .with_columns((100 * (pl.col("share_positive") - pl.col("share_negative"))).alias("net_sentiment"))
+        .sort("topic_id")
+    )
+    scored = feedback.with_columns(pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
+    scores_by_month = pl.DataFrame(_score_rows(scored, "month", min_n=3)).sort("metric", "month")
+    scores_by_channel = pl.DataFrame(_score_rows(scored, "channel", min_n=3)).sort("metric", "channel")
+
+    t_created = [start + dt.timedelta(days=int(d), hours=int(h))
+                 for d, h in zip(rng.integers(0, 118, n_tickets), rng.integers(0, 24, n_tickets), strict=True)]
+    priorities = [_PRIORITIES[int(i)] for i in rng.integers(0, 4, n_tickets)]
+    first = [float(np.round(rng.gamma(2.0, _SLA_HOURS[p][0] / 1.5), 2)) for p in priorities]
+    resolution: list[float | None] = [float(np.round(rng.gamma(2.0, _SLA_HOURS[p][1] / 1.6), 2))
+                                      for p in priorities]
+    resolution[-1] = None  # one ticket still open
+    escalated = (rng.random(n_tickets) < 0.25).tolist()
+    ticket_ids = [f"T{i:04d}" for i in range(n_tickets)]
+    t_topics = [int(t) for t in rng.choice([0, 1, 3], n_tickets)]
+    ticket_metrics = pl.DataFrame({
+        "ticket_id": ticket_ids,
+        "priority": priorities,
+        "channel": [str(c) for c in rng.choice(["email", "chat", "phone", "web"], n_tickets)],
+        "created_at": _ts(t_created),
+        "first_response_hours": first,
+        "resolution_hours": pl.Series(resolution, dtype=pl.Float64),
+        "first_response_breached": [f > _SLA_HOURS[p][0] for f, p in zip(first, priorities, strict=True)],
+        "resolution_breached": pl.Series([None if r is None else r > _SLA_HOURS[p][1]
+                                          for r, p in zip(resolution, priorities, strict=True)], dtype=pl.Boolean),
+        "escalated": escalated,
+        "topic_id": pl.Series(t_topics, dtype=pl.Int32),
+        "topic_label": [labels[t] for t in t_topics],
+    }).sort("ticket_id")
+    tickets = pl.DataFrame({
+        "ticket_id": ticket_ids,
+        "customer_id": [customer_ids[int(i)] for i in rng.integers(0, n_customers, n_tickets)],
+        "channel": ticket_metrics["channel"],
+        "created_at": _ts(t_created),
+        "first_response_at": _ts([c + dt.timedelta(hours=f) for c, f in zip(t_created, first, strict=True)]),
+        "resolved_at": _ts([None if r is None else c + dt.timedelta(hours=r)  # type: ignore[misc]
+                            for c, r in zip(t_created, resolution, strict=True)]),
+        "reopened_at": _ts([None] * n_tickets),  # type: ignore[list-item]
+        "status": ["open" if r is None else "solved" for r in resolution],
+        "priority": priorities,
+        "category": [labels[t] for t in t_topics],
+        "escalated": escalated,
+    }).sort("ticket_id")
+
+    prob = np.clip(0.15 + 0.6 * churned + rng.normal(0, 0.15, n_customers), 0.01, 0.99)
+    reasons = [f"{rng.integers(2, 9)} tickets in 90 days; plan {p}" for p in customers["plan"]]
+    reasons[int(np.argmax(prob))] = XSS_TEXT
+    churn_scores = pl.DataFrame({
+        "customer_id": customer_ids,
+        "churn_probability": np.round(prob, 4),
+        "top_reasons": reasons,
+        "revenue_at_risk": np.round(prob * customers["monthly_charges"].to_numpy() * 12, 2),
+    }).sort("customer_id")
+
+    metrics = _fixture_metrics(feedback, sentiment, scored, ticket_metrics, customers, topic_info)
+    frames = {
+        "feedback": feedback, "tickets": tickets, "customers": customers, "topics": topics,
+        "topic_info": topic_info, "topics_over_time": topics_over_time, "sentiment": sentiment,
+        "ticket_metrics": ticket_metrics, "churn_scores": churn_scores, "scores_by_channel": scores_by_channel,
+        "scores_by_month": scores_by_month, "theme_sentiment": theme_sentiment,
+    }
+    return frames, metrics
+
+
+def _fixture_metrics(feedback: pl.DataFrame, sentiment: pl.DataFrame, scored: pl.DataFrame,
+                     ticket_metrics: pl.DataFrame, customers: pl.DataFrame,
+                     topic_info: pl.DataFrame) -> dict[str, dict[str, object]]:
+    n = feedback.height
+    shares = {lab: sentiment.filter(pl.col("sentiment_label") == lab).height / n
+              for lab in ("negative", "neutral", "positive")}
+    overall = {r["metric"]: {k: r[k] for k in ("value", "ci_low", "ci_high", "n")}
+               for r in _score_rows(scored.with_columns(pl.lit("all").alias("all")), "all", min_n=3)}
+    decided = ticket_metrics.drop_nulls("resolution_breached")
+
+    def achievement(frame: pl.DataFrame, col: str) -> float | None:
+        part = frame.drop_nulls(col)
+        return float((~part[col]).mean()) if part.height else None  # type: ignore[arg-type]
+
+    by_priority = {
+        str(p[0]): {"n": part.height,
+                    "sla_first_response_achievement": achievement(part, "first_response_breached"),
+                    "sla_resolution_achievement": achievement(part, "resolution_breached")}
+        for p, part in sorted(ticket_metrics.group_by("priority"), key=lambda kv: str(kv[0][0]))
+    }
+    base_rate = float(customers["churned"].mean())  # type: ignore[arg-type]
+    models = {
+        "logistic": {"roc_auc": 0.74, "pr_auc": 0.52, "brier": 0.18, "lift_top_decile": 2.1,
+                     "capture_top_decile": 0.21},
+        "lightgbm": {"roc_auc": 0.81, "pr_auc": 0.61, "brier": 0.15, "lift_top_decile": 2.8,
+                     "capture_top_decile": 0.28},
+    }
+    return {
+        "ingest": {"sources": {c: {"rows_in": feedback.filter(pl.col("source") == c).height,
+                                   "rows_out": feedback.filter(pl.col("source") == c).height,
+                                   "rows_quarantined": 0} for c in sorted(set(feedback["source"]))},
+                   "rows_in": n, "rows_out": n, "rows_quarantined": 0,
+                   "tables": {"feedback": n, "tickets": ticket_metrics.height, "customers": customers.height}},
+        "topics": {"n_topics": int((topic_info["topic_id"] >= 0).sum()),
+                   "coverage": float(topic_info.filter(pl.col("topic_id") >= 0)["count"].sum() / n),
+                   "raw_outlier_share": float(topic_info.filter(pl.col("topic_id") < 0)["count"].sum() / n),
+                   "n_items": n},
+        "sentiment": {"n_items": n, "method": "fixture", "share_negative": shares["negative"],
+                      "share_neutral": shares["neutral"], "share_positive": shares["positive"]},
+        "insights": {**overall, "net_sentiment": 100 * (shares["positive"] - shares["negative"]), "n_items": n},
+        "complaints": {
+            "n_tickets": ticket_metrics.height,
+            "median_first_response_hours": float(ticket_metrics["first_response_hours"].median()),  # type: ignore[arg-type]
+            "median_resolution_hours": float(ticket_metrics["resolution_hours"].median()),  # type: ignore[arg-type]
+            "sla_first_response_achievement": achievement(ticket_metrics, "first_response_breached"),
+            "sla_resolution_achievement": achievement(decided, "resolution_breached"),
+            "escalation_rate": float(ticket_metrics["escalated"].mean()),  # type: ignore[arg-type]
+            "reopen_rate": 0.0,
+            "by_priority": by_priority,
+        },
+        "churn": {"cutoff": "2024-04-30", "horizon_days": 90, "n_customers": customers.height,
+                  "base_rate": base_rate, "models": models, "chosen_model": "lightgbm",
+                  **{k: models["lightgbm"][k] for k in ("roc_auc", "pr_auc", "brier", "lift_top_decile")}},
+    }
+
+
+def write_fixture_outputs(root: Path, *, seed: int) -> dict[str, Path]:
+    """Write the fixture under ``root/data/{interim,processed,metrics}``; return every path written."""
+    from voc.reports.inputs import TABLES
+
+    frames, metrics = build_fixture_frames(seed=seed)
+    written: dict[str, Path] = {}
+    for name, frame in frames.items():
+        kind, _ = TABLES[name]
+        path = root / "data" / kind / f"{name}.parquet"
+        write_parquet(frame, path)
+        written[name] = path
+    for name, obj in metrics.items():
+        path = root / "data" / "metrics" / f"{name}.json"
+        write_json(json.loads(json.dumps(obj)), path)
+        written[f"metrics/{name}"] = path
+    return written

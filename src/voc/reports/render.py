@@ -1,0 +1,133 @@
+"""Execute the report notebooks with papermill and export them to self-contained HTML (code hidden,
+plotly.js inline, no script loaded from the network)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jinja2 import DictLoader
+
+from voc.io import write_text
+
+log = logging.getLogger(__name__)
+
+REPORTS: tuple[str, ...] = ("index", "themes", "complaints", "churn")
+
+# The lab template, less everything it would fetch from a CDN (require.js, MathJax, mermaid, widgets):
+# the reports must render offline. Plotly's own bundle arrives inline in the first figure's output.
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportsConfig:
+    """The ``reports:`` params section."""
+
+    reports: tuple[str, ...] = REPORTS
+    top_n_themes: int = 8
+    top_n_customers: int = 15
+    verbatims_per_theme: int = 3
+    risk_threshold: float = 0.5
+    kernel_name: str = "python3"
+    timeout_s: int = 600
+
+    def __post_init__(self) -> None:
+        unknown = [r for r in self.reports if r not in REPORTS]
+        if unknown:
+            raise ValueError(f"params reports.reports: unknown report(s) {unknown}; known: {list(REPORTS)}")
+        if not 0.0 < self.risk_threshold < 1.0:
+            raise ValueError(f"params reports.risk_threshold must be in (0, 1), got {self.risk_threshold}")
+        for name in ("top_n_themes", "top_n_customers", "verbatims_per_theme", "timeout_s"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"params reports.{name} must be at least 1, got {getattr(self, name)}")
+
+
+@contextmanager
+def _env(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def execute_report(notebook: Path, executed: Path, *, parameters: Mapping[str, Any], kernel_name: str = "python3",
+                   timeout_s: int = 600, cwd: Path | None = None) -> None:
+    """Run ``notebook`` with papermill into ``executed``. The kernel inherits ``PLOTLY_RENDERER=notebook``
+    (plotly.js inline); a ``python``/``python3`` kernelspec resolves to this interpreter (``sys.executable``)."""
+    import papermill as pm
+
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    with _env(PLOTLY_RENDERER="notebook"):
+        pm.execute_notebook(
+            str(notebook), str(executed), parameters=dict(parameters), kernel_name=kernel_name,
+            cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False, execution_timeout=timeout_s,
+        )
+
+
+def export_html(executed: Path, html_path: Path) -> int:
+    """Write ``executed`` as self-contained HTML with code cells hidden; return the size in bytes."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:  # the reader sees the report, not the kernel's warnings
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream"
+                                                                       and o.get("name") == "stderr")]
+    exporter = HTMLExporter(
+        template_name="lab", extra_loaders=[DictLoader({"voc_offline.html.j2": _OFFLINE_TEMPLATE})],
+        template_file="voc_offline.html.j2", exclude_input=True, exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    write_text(body, html_path)
+    return len(body.encode("utf-8"))
+
+
+def render_reports(config: ReportsConfig, *, notebooks_dir: Path, output_dir: Path, interim_dir: Path,
+                   processed_dir: Path, metrics_dir: Path, project_root: Path, currency: str) -> dict[str, Path]:
+    """Execute and export every report in ``config.reports``: ``output_dir/<name>.html`` plus the executed
+    notebook in ``output_dir/executed/``. Paths are passed to the notebooks as absolute parameters."""
+    parameters = {
+        "interim_dir": str(interim_dir.resolve()),
+        "processed_dir": str(processed_dir.resolve()),
+        "metrics_dir": str(metrics_dir.resolve()),
+        "project_root": str(project_root.resolve()),
+        "reports": list(config.reports),
+        "currency": currency,
+    }
+    extra = {
+        "themes": {"top_n_themes": config.top_n_themes, "verbatims_per_theme": config.verbatims_per_theme},
+        "index": {"top_n_themes": config.top_n_themes},
+        "churn": {"top_n_customers": config.top_n_customers, "risk_threshold": config.risk_threshold},
+        "complaints": {},
+    }
+    written: dict[str, Path] = {}
+    for name in config.reports:
+        notebook = notebooks_dir / f"{name}.ipynb"
+        if not notebook.is_file():
+            raise FileNotFoundError(f"{notebook}: report notebook not found")
+        executed = output_dir / "executed" / f"{name}.ipynb"
+        execute_report(notebook, executed, parameters={**parameters, **extra[name]},
+                       kernel_name=config.kernel_name, timeout_s=config.timeout_s, cwd=project_root)
+        html_path = output_dir / f"{name}.html"
+        size = export_html(executed, html_path)
+        log.info("report %s: %s (%.1f MB)", name, html_path, size / 1e6)
+        written[name] = html_path
+    return written

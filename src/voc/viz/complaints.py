@@ -1,0 +1,123 @@
+"""Figures for complaint handling: SLA achievement (% of decided tickets within SLA), hours, escalation."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from voc.viz._style import PALETTE, change_phrase, month_label, style
+
+PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
+
+
+def _check_columns(frame: pl.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}; has {frame.columns}")
+
+
+def _priority_order(values: list[str]) -> list[str]:
+    known = [p for p in PRIORITIES if p in values]
+    return known + sorted(v for v in values if v not in PRIORITIES)
+
+
+def sla_by_priority_figure(by_priority: pl.DataFrame) -> go.Figure:
+    """First-response and resolution SLA achievement (%) per priority; the title names the weakest."""
+    cols = ("priority", "n_tickets", "sla_first_response_achievement", "sla_resolution_achievement")
+    _check_columns(by_priority, cols, "SLA by priority")
+    order = _priority_order(by_priority["priority"].to_list())
+    frame = by_priority.with_columns(pl.col("priority").replace_strict(
+        {p: i for i, p in enumerate(order)}, return_dtype=pl.Int32).alias("_o")).sort("_o")
+    fig = go.Figure()
+    for i, (col, name) in enumerate((("sla_first_response_achievement", "First response"),
+                                     ("sla_resolution_achievement", "Resolution"))):
+        fig.add_trace(go.Bar(x=frame["priority"].to_list(), y=frame[col].to_list(), name=name,
+                             marker={"color": PALETTE[i]}, customdata=frame["n_tickets"].to_list(),
+                             hovertemplate="%{x}: %{y:.0f}% (n=%{customdata})<extra>" + name + "</extra>"))
+    decided = frame.drop_nulls("sla_resolution_achievement")
+    if decided.height:
+        worst = decided.sort(["sla_resolution_achievement", "_o"]).row(0, named=True)
+        best = decided.sort(["sla_resolution_achievement", "_o"], descending=[True, False]).row(0, named=True)
+        title = (f"{worst['priority'].capitalize()} tickets meet the resolution SLA least often "
+                 f"({worst['sla_resolution_achievement']:.0f}%, against {best['sla_resolution_achievement']:.0f}% "
+                 f"for {best['priority']})")
+    else:
+        title = "No ticket has a decided resolution SLA yet"
+    fig = style(fig, title=title, x_title="Priority", y_title="Within SLA (% of decided tickets)")
+    fig.update_layout(barmode="group", yaxis_range=[0, 105])
+    return fig
+
+
+def sla_trend_figure(monthly_by_priority: pl.DataFrame, monthly: pl.DataFrame) -> go.Figure:
+    """Resolution SLA achievement (%) by month, one line per priority plus all tickets (thick, black)."""
+    cols = ("month", "n_tickets", "sla_resolution_achievement")
+    _check_columns(monthly_by_priority, ("priority", *cols), "monthly SLA by priority")
+    _check_columns(monthly, cols, "monthly SLA")
+    fig = go.Figure()
+    for i, priority in enumerate(_priority_order(monthly_by_priority["priority"].unique().to_list())):
+        part = monthly_by_priority.filter(pl.col("priority") == priority).sort("month")
+        fig.add_trace(go.Scatter(x=part["month"].to_list(), y=part["sla_resolution_achievement"].to_list(),
+                                 mode="lines+markers", name=priority, line={"color": PALETTE[i % len(PALETTE)]},
+                                 customdata=part["n_tickets"].to_list(),
+                                 hovertemplate="%{x|%b %Y}: %{y:.0f}% (n=%{customdata})<extra>" + priority
+                                 + "</extra>"))
+    overall = monthly.sort("month").drop_nulls("sla_resolution_achievement")
+    fig.add_trace(go.Scatter(x=overall["month"].to_list(), y=overall["sla_resolution_achievement"].to_list(),
+                             mode="lines", name="all tickets", line={"color": "#000000", "width": 4}))
+    if overall.height >= 2:
+        first, last = overall.row(0, named=True), overall.row(-1, named=True)
+        delta = last["sla_resolution_achievement"] - first["sla_resolution_achievement"]
+        title = (f"Resolution SLA achievement {change_phrase(delta, unit='points', tolerance=1)} since "
+                 f"{month_label(first['month'])} (now {last['sla_resolution_achievement']:.0f}%)")
+    else:
+        title = "Resolution SLA achievement: fewer than two months of decided tickets"
+    fig = style(fig, title=title, x_title="Month ticket opened", y_title="Resolved within SLA (% of decided)")
+    fig.update_layout(yaxis_range=[0, 105])
+    return fig
+
+
+def resolution_time_figure(ticket_metrics: pl.DataFrame) -> go.Figure:
+    """Resolution time (hours) per priority as box plots; the title compares the medians."""
+    _check_columns(ticket_metrics, ("priority", "resolution_hours"), "ticket_metrics")
+    resolved = ticket_metrics.drop_nulls("resolution_hours")
+    order = _priority_order(resolved["priority"].unique().to_list())
+    fig = go.Figure()
+    for i, priority in enumerate(order):
+        hours = resolved.filter(pl.col("priority") == priority)["resolution_hours"].to_list()
+        fig.add_trace(go.Box(y=hours, name=priority, marker={"color": PALETTE[i % len(PALETTE)]},
+                             boxpoints="outliers"))
+    medians = (resolved.group_by("priority").agg(pl.col("resolution_hours").median().alias("median"))
+               .sort(["median", "priority"]))
+    if medians.height >= 2:
+        fast, slow = medians.row(0, named=True), medians.row(-1, named=True)
+        title = (f"Median resolution takes {slow['median']:.0f} h for {slow['priority']} tickets "
+                 f"against {fast['median']:.0f} h for {fast['priority']}")
+    elif medians.height == 1:
+        title = f"Median resolution takes {medians['median'][0]:.0f} h ({medians['priority'][0]} tickets)"
+    else:
+        title = "No ticket is resolved yet"
+    return style(fig, title=title, x_title="Priority", y_title="Resolution time (hours)")
+
+
+def escalation_trend_figure(monthly: pl.DataFrame) -> go.Figure:
+    """Tickets opened per month (bars) and the share escalated (%, line on the right axis)."""
+    _check_columns(monthly, ("month", "n_tickets", "escalation_rate"), "monthly tickets")
+    frame = monthly.sort("month")
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(x=frame["month"].to_list(), y=frame["n_tickets"].to_list(), name="tickets opened",
+                         marker={"color": "#BBBBBB"}), secondary_y=False)
+    fig.add_trace(go.Scatter(x=frame["month"].to_list(), y=frame["escalation_rate"].to_list(),
+                             mode="lines+markers", name="escalated (%)", line={"color": PALETTE[5], "width": 3}),
+                  secondary_y=True)
+    if frame.height >= 2:
+        first, last = frame.row(0, named=True), frame.row(-1, named=True)
+        delta = last["escalation_rate"] - first["escalation_rate"]
+        title = (f"Escalation rate {change_phrase(delta, unit='points', tolerance=1)} since "
+                 f"{month_label(first['month'])} (now {last['escalation_rate']:.0f}% of tickets)")
+    else:
+        title = "Escalation rate: fewer than two months of tickets"
+    fig = style(fig, title=title, x_title="Month ticket opened", y_title=None)
+    fig.update_yaxes(title_text="Tickets opened (count)", secondary_y=False)
+    fig.update_yaxes(title_text="Escalated (% of tickets)", secondary_y=True, rangemode="tozero")
+    return fig

@@ -1,0 +1,185 @@
+"""Report helpers: contract checks on inputs, data version, escaping, summaries, config, HTML export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+
+from voc import reports as rp
+from voc.config import ConfigError, load_section
+from voc.reports.fixture import XSS_TEXT, build_fixture_frames, write_fixture_outputs
+from voc.reports.inputs import TABLES
+
+UTC = dt.UTC
+
+
+def test_read_table_names_file_and_missing_column(tmp_path: Path) -> None:
+    path = tmp_path / "sentiment.parquet"
+    pl.DataFrame({"feedback_id": ["a"], "sentiment_score": [0.1]}).write_parquet(path)
+    with pytest.raises(rp.ReportInputError, match=r"sentiment\.parquet: missing column\(s\) \['sentiment_label'\]"):
+        rp.read_table(path, rp.inputs.SENTIMENT)
+    with pytest.raises(rp.ReportInputError, match="file not found"):
+        rp.read_table(tmp_path / "nope.parquet", ["x"])
+
+
+def test_read_metrics_names_missing_key_and_bad_json(tmp_path: Path) -> None:
+    path = tmp_path / "churn.json"
+    path.write_text(json.dumps({"cutoff": "2024-01-01"}))
+    with pytest.raises(rp.ReportInputError, match=r"churn\.json: missing key\(s\) \['horizon_days'"):
+        rp.read_metrics(path, rp.inputs.METRICS["churn"])
+    path.write_text("{not json")
+    with pytest.raises(rp.ReportInputError, match="not valid JSON"):
+        rp.read_metrics(path, [])
+
+
+def test_md5_of_inputs_is_stable_and_sees_changes(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text("1")
+    b.write_text("2")
+    first = rp.md5_of_inputs([a, b])
+    assert first == rp.md5_of_inputs([b, a])
+    b.write_text("3")
+    assert rp.md5_of_inputs([a, b]) != first
+    with pytest.raises(FileNotFoundError):
+        rp.md5_of_inputs([tmp_path / "missing"])
+
+
+def test_data_version_outside_git_and_with_dvc_lock(tmp_path: Path) -> None:
+    (tmp_path / "x").write_text("x")
+    (tmp_path / "dvc.lock").write_text("stages: {}\n")
+    version = rp.data_version([tmp_path / "x"], root=tmp_path)
+    assert version.commit is None
+    assert version.dvc_lock_md5 is not None and len(version.dvc_lock_md5) == 32
+    assert version.n_inputs == 1
+
+
+def test_git_commit_in_this_checkout() -> None:
+    root = Path(__file__).resolve().parents[2]
+    commit = rp.git_commit(root)
+    if (root / ".git").exists():
+        assert commit is not None and len(commit) == 40
+    else:
+        assert commit is None
+
+
+def test_html_table_escapes_every_cell_and_header() -> None:
+    frame = pl.DataFrame({"text": [XSS_TEXT, "ok", None], "<h>": [1, 2, 3]})
+    html = rp.html_table(frame, caption="a <caption>")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in html
+    assert "&lt;h&gt;" in html and "a &lt;caption&gt;" in html
+    with pytest.raises(ValueError, match="missing column"):
+        rp.html_table(frame, columns={"nope": "Nope"})
+
+
+def test_report_header_links_the_other_reports() -> None:
+    version = rp.DataVersion(commit="a" * 40, inputs_md5="b" * 32, n_inputs=2, dvc_lock_md5=None)
+    html = rp.report_header("index", version=version, reports=rp.REPORTS)
+    for name in ("themes", "complaints", "churn"):
+        assert f'href="{name}.html"' in html
+    assert 'href="index.html"' not in html
+    assert "aaaaaaaaaaaa" in html and "b" * 32 in html
+
+
+def ticket_metrics() -> pl.DataFrame:
+    return pl.DataFrame({
+        "ticket_id": ["t1", "t2", "t3"], "priority": ["low", "low", "urgent"],
+        "created_at": pl.Series([dt.datetime(2024, 1, 3, tzinfo=UTC), dt.datetime(2024, 2, 3, tzinfo=UTC),
+                                 dt.datetime(2024, 2, 9, tzinfo=UTC)], dtype=pl.Datetime("us", "UTC")),
+        "first_response_hours": [1.0, 3.0, 5.0], "resolution_hours": [10.0, None, 30.0],
+        "first_response_breached": [False, False, True], "resolution_breached": [False, None, True],
+        "escalated": [False, True, True],
+    })
+
+
+def test_summarise_tickets_by_priority_and_month() -> None:
+    by_p = rp.summarise_tickets(ticket_metrics(), by=["priority"])
+    low = by_p.filter(pl.col("priority") == "low").row(0, named=True)
+    assert low["n_tickets"] == 2
+    assert low["sla_resolution_achievement"] == 100.0  # the undecided ticket is not counted
+    assert low["escalation_rate"] == 50.0
+    by_m = rp.summarise_tickets(ticket_metrics(), by=["month"])
+    assert by_m["month"].to_list() == [dt.date(2024, 1, 1), dt.date(2024, 2, 1)]
+    assert by_m["n_tickets"].to_list() == [1, 2]
+
+
+def test_top_at_risk_orders_and_rejects_unknown_customers() -> None:
+    scores = pl.DataFrame({"customer_id": ["a", "b", "c"], "churn_probability": [0.2, 0.9, 0.9],
+                           "top_reasons": ["x", "y", "z"], "revenue_at_risk": [1.0, 5.0, 9.0]})
+    customers = pl.DataFrame({"customer_id": ["a", "b", "c"], "plan": ["basic"] * 3, "region": ["n"] * 3,
+                              "monthly_charges": [1.0, 2.0, 3.0]})
+    top = rp.top_at_risk_customers(scores, customers, top_n=2)
+    assert top["customer_id"].to_list() == ["c", "b"]
+    with pytest.raises(ValueError, match="not in customers"):
+        rp.top_at_risk_customers(scores, customers.head(2), top_n=2)
+    with pytest.raises(ValueError, match="top_n"):
+        rp.top_at_risk_customers(scores, customers, top_n=0)
+
+
+def test_negative_verbatims_most_negative_per_theme_in_given_order() -> None:
+    fb = pl.DataFrame({"feedback_id": ["f1", "f2", "f3"], "channel": ["chat"] * 3, "text": ["a", "b", "c"],
+                       "created_at": [dt.datetime(2024, 1, 1, tzinfo=UTC)] * 3})
+    topics = pl.DataFrame({"feedback_id": ["f1", "f2", "f3"], "topic_id": [0, 0, 1], "topic_label": ["x", "x", "y"]})
+    sent = pl.DataFrame({"feedback_id": ["f1", "f2", "f3"], "sentiment_score": [-0.2, -0.8, 0.5]})
+    out = rp.negative_verbatims(fb, topics, sent, topic_ids=[1, 0], per_topic=1)
+    assert out["feedback_id"].to_list() == ["f3", "f2"]
+
+
+def test_headline_fractions_are_checked() -> None:
+    complaints = {"by_priority": {"low": {"n": 3, "sla_first_response_achievement": 0.5,
+                                          "sla_resolution_achievement": 1.5}}}
+    with pytest.raises(ValueError, match=r"by_priority\.low\.sla_resolution_achievement"):
+        rp.sla_by_priority_from_metrics(complaints)
+    complaints["by_priority"]["low"]["sla_resolution_achievement"] = 0.25
+    frame = rp.sla_by_priority_from_metrics(complaints)
+    assert frame["sla_resolution_achievement"].to_list() == [25.0]
+
+
+def test_reports_config_rejects_unknown_keys_and_reports() -> None:
+    config = load_section({"reports": {"reports": ["index", "churn"], "top_n_themes": 5}}, "reports",
+                          rp.ReportsConfig)
+    assert config.reports == ("index", "churn") and config.top_n_themes == 5
+    with pytest.raises(ConfigError, match="top_n_theme"):
+        load_section({"reports": {"top_n_theme": 5}}, "reports", rp.ReportsConfig)
+    with pytest.raises(ValueError, match="unknown report"):
+        rp.ReportsConfig(reports=("index", "sales"))
+
+
+def test_fixture_conforms_to_the_contract_and_is_deterministic(tmp_path: Path) -> None:
+    written = write_fixture_outputs(tmp_path, seed=7)
+    for name, (_, columns) in TABLES.items():
+        frame = rp.read_table(written[name], columns)
+        assert frame.height > 0, name
+    fb = pl.read_parquet(written["feedback"])
+    assert fb["feedback_id"].is_sorted() and fb["feedback_id"].is_unique().all()
+    assert fb.schema["created_at"] == pl.Datetime("us", "UTC") and fb.schema["nps"] == pl.Int8
+    assert XSS_TEXT in fb["text"].to_list()
+    for name, keys in rp.inputs.METRICS.items():
+        rp.read_metrics(tmp_path / "data" / "metrics" / f"{name}.json", keys)
+    from voc.schemas import validate_table  # the interim pandera schemas
+
+    for name in ("feedback", "tickets", "customers"):
+        validate_table(name, pl.read_parquet(written[name]))
+    again, _ = build_fixture_frames(seed=7)
+    assert again["feedback"].equals(fb)
+
+
+def test_export_html_hides_code_and_loads_nothing_from_the_network(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("secret_code_marker = 1")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<p>shown</p>"}),
+                    nbformat.v4.new_output("stream", name="stderr", text="a warning")]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), cell]
+    executed = tmp_path / "x.ipynb"
+    nbformat.write(nb, executed)
+    size = rp.export_html(executed, tmp_path / "x.html")
+    html = (tmp_path / "x.html").read_text(encoding="utf-8")
+    assert size == len(html.encode())
+    assert "<p>shown</p>" in html
+    assert "secret_code_marker" not in html and "a warning" not in html
+    assert '<script src="http' not in html and "cdnjs" not in html

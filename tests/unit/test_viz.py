@@ -1,0 +1,187 @@
+"""Figure builders: titles state the finding computed from the data; every axis is labelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+
+from voc import viz
+
+UTC = dt.UTC
+
+
+def title(fig: go.Figure) -> str:
+    return fig.layout.title.text.replace("<br>", " ")
+
+
+def assert_axes_labelled(fig: go.Figure) -> None:
+    axes = [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]
+    assert axes, "figure has no cartesian axes"
+    for name in axes:
+        assert fig.layout[name].title.text, f"{name} has no title"
+
+
+def months(n: int) -> list[dt.date]:
+    return [dt.date(2024, m, 1) for m in range(1, n + 1)]
+
+
+def scores_by_month(values: list[float], *, reliable: list[bool] | None = None) -> pl.DataFrame:
+    k = len(values)
+    return pl.DataFrame({
+        "metric": ["nps"] * k, "month": months(k), "n": [50] * k, "value": values,
+        "ci_low": [v - 5 for v in values], "ci_high": [v + 5 for v in values],
+        "reliable": reliable if reliable is not None else [True] * k,
+    })
+
+
+def test_score_trend_title_states_change_since_first_reliable_month() -> None:
+    values = [20.0, 17.0, 14.0]
+    fig = viz.score_trend_figure(scores_by_month(values), metric="nps")
+    drop = values[0] - values[-1]
+    assert title(fig).startswith(f"NPS fell {drop:.0f} points since January 2024")
+    assert_axes_labelled(fig)
+
+
+def test_score_trend_ignores_unreliable_months_in_the_finding() -> None:
+    values = [-50.0, 10.0, 13.0]
+    fig = viz.score_trend_figure(scores_by_month(values, reliable=[False, True, True]), metric="nps")
+    assert f"rose {values[2] - values[1]:.0f} points since February 2024" in title(fig)
+
+
+def test_score_trend_with_one_reliable_month_does_not_claim_a_trend() -> None:
+    fig = viz.score_trend_figure(scores_by_month([1.0, 2.0, 3.0], reliable=[False, False, True]), metric="nps")
+    assert "too few responses" in title(fig)
+
+
+def test_score_trend_missing_column_fails() -> None:
+    with pytest.raises(ValueError, match="reliable"):
+        viz.score_trend_figure(scores_by_month([1.0, 2.0, 3.0]).drop("reliable"), metric="nps")
+
+
+def test_scores_by_channel_names_best_and_worst() -> None:
+    frame = pl.DataFrame({"metric": ["csat"] * 3, "channel": ["chat", "email", "phone"], "n": [40, 40, 40],
+                          "value": [81.0, 64.0, 72.0], "ci_low": [75.0, 58.0, 66.0], "ci_high": [87.0, 70.0, 78.0],
+                          "reliable": [True, True, True]})
+    fig = viz.scores_by_channel_figure(frame, metric="csat")
+    assert title(fig) == "CSAT is best on chat (81%) and worst on email (64%)"
+    assert_axes_labelled(fig)
+
+
+def test_headline_scores_title_carries_cis() -> None:
+    insights = {"nps": {"value": 12.0, "ci_low": 4.0, "ci_high": 20.0, "n": 300},
+                "csat": {"value": 78.0, "ci_low": 74.0, "ci_high": 82.0, "n": 280},
+                "ces": {"value": 3.1, "ci_low": 2.9, "ci_high": 3.3, "n": 250}}
+    text = title(viz.headline_scores_figure(insights))
+    assert "NPS +12 (95% CI +4 to +20)" in text
+    assert "CSAT 78% (95% CI 74% to 82%)" in text
+    with pytest.raises(ValueError, match="ces"):
+        viz.headline_scores_figure({k: v for k, v in insights.items() if k != "ces"})
+
+
+def test_sentiment_gauge_verdict_and_range_check() -> None:
+    assert "more feedback is negative" in title(viz.sentiment_gauge_figure(-22.0, n_items=90))
+    assert title(viz.sentiment_gauge_figure(-22.0, n_items=90)).startswith("Net sentiment is -22")
+    with pytest.raises(ValueError, match="net_sentiment"):
+        viz.sentiment_gauge_figure(140.0, n_items=3)
+
+
+def theme_sentiment() -> pl.DataFrame:
+    return pl.DataFrame({"topic_id": [-1, 0, 1], "topic_label": ["outliers", "billing", "<b>delivery</b>"],
+                         "n": [10, 60, 30], "mean_sentiment": [0.0, -0.4, 0.3],
+                         "share_negative": [0.3, 0.7, 0.2], "share_positive": [0.3, 0.1, 0.6],
+                         "net_sentiment": [0.0, -60.0, 40.0]})
+
+
+def test_top_themes_title_names_largest_share_and_escapes_labels() -> None:
+    frame = theme_sentiment()
+    fig = viz.top_themes_figure(frame, top_n=5)
+    share = 100 * 60 / frame["n"].sum()
+    assert title(fig).startswith(f"“billing” is the largest theme ({share:.0f}% of feedback) and the most negative")
+    assert "&lt;b&gt;delivery&lt;/b&gt;" in fig.data[0].y
+    assert "outliers" not in fig.data[0].y
+    assert_axes_labelled(fig)
+
+
+def test_theme_sentiment_counts_negative_themes() -> None:
+    fig = viz.theme_sentiment_figure(theme_sentiment(), top_n=5)
+    assert title(fig).startswith("1 of the 2 largest themes lean negative; “billing” is worst (net -60)")
+    assert_axes_labelled(fig)
+
+
+def test_topics_over_time_names_biggest_mover() -> None:
+    tot = pl.DataFrame({"month": months(3) * 2, "topic_id": [0, 0, 0, 1, 1, 1], "count": [5, 6, 9, 5, 4, 1],
+                        "share": [0.5, 0.6, 0.9, 0.5, 0.4, 0.1]})
+    info = pl.DataFrame({"topic_id": [0, 1], "topic_label": ["billing", "delivery"], "count": [20, 10]})
+    fig = viz.topics_over_time_figure(tot, info, top_n=2)
+    assert title(fig).startswith("“billing” grew most: 50% to 90% of feedback from January 2024 to March 2024")
+    assert_axes_labelled(fig)
+    with pytest.raises(ValueError, match="fraction"):
+        viz.topics_over_time_figure(tot.with_columns(pl.col("share") * 100), info)
+
+
+def test_sla_by_priority_names_weakest() -> None:
+    frame = pl.DataFrame({"priority": ["urgent", "low", "high"], "n_tickets": [5, 9, 7],
+                          "sla_first_response_achievement": [60.0, 90.0, 70.0],
+                          "sla_resolution_achievement": [40.0, 95.0, 70.0]})
+    fig = viz.sla_by_priority_figure(frame)
+    assert title(fig).startswith("Urgent tickets meet the resolution SLA least often (40%, against 95% for low)")
+    assert list(fig.data[0].x) == ["low", "high", "urgent"]
+    assert_axes_labelled(fig)
+
+
+def test_resolution_time_and_escalation_titles() -> None:
+    tm = pl.DataFrame({"priority": ["low", "low", "urgent"], "resolution_hours": [40.0, 60.0, 6.0]})
+    fig = viz.resolution_time_figure(tm)
+    assert title(fig) == "Median resolution takes 50 h for low tickets against 6 h for urgent"
+    assert_axes_labelled(fig)
+    monthly = pl.DataFrame({"month": months(3), "n_tickets": [10, 12, 8], "escalation_rate": [5.0, 9.0, 12.0]})
+    fig = viz.escalation_trend_figure(monthly)
+    assert title(fig).startswith("Escalation rate rose 7 points since January 2024 (now 12% of tickets)")
+    assert_axes_labelled(fig)
+
+
+def test_sla_trend_title() -> None:
+    by_p = pl.DataFrame({"month": months(2) * 2, "priority": ["low", "low", "high", "high"],
+                         "n_tickets": [3, 3, 2, 2], "sla_resolution_achievement": [90.0, 80.0, 70.0, 50.0]})
+    overall = pl.DataFrame({"month": months(2), "n_tickets": [5, 5], "sla_resolution_achievement": [82.0, 68.0]})
+    fig = viz.sla_trend_figure(by_p, overall)
+    assert title(fig).startswith("Resolution SLA achievement fell 14 points since January 2024 (now 68%)")
+    assert_axes_labelled(fig)
+
+
+CHURN = {"base_rate": 0.2, "chosen_model": "lightgbm",
+         "models": {"logistic": {"roc_auc": 0.7, "pr_auc": 0.4, "brier": 0.15, "lift_top_decile": 2.0},
+                    "lightgbm": {"roc_auc": 0.83, "pr_auc": 0.55, "brier": 0.12, "lift_top_decile": 3.1,
+                                 "capture_top_decile": 0.31}}}
+
+
+def test_model_quality_title_and_failures() -> None:
+    fig = viz.model_quality_figure(CHURN)
+    assert title(fig).startswith("lightgbm: ROC AUC 0.83, PR AUC 0.55 against a 20% base rate")
+    assert "3.1× the base rate (31% of churners)" in title(fig)
+    assert_axes_labelled(fig)
+    with pytest.raises(ValueError, match="chosen_model"):
+        viz.model_quality_figure({**CHURN, "chosen_model": "svm"})
+    with pytest.raises(ValueError, match="base_rate"):
+        viz.model_quality_figure({k: v for k, v in CHURN.items() if k != "base_rate"})
+
+
+def test_risk_distribution_counts_customers_and_revenue_above_threshold() -> None:
+    scores = pl.DataFrame({"customer_id": ["a", "b", "c"], "churn_probability": [0.9, 0.6, 0.1],
+                           "revenue_at_risk": [100.0, 50.0, 5.0]})
+    fig = viz.risk_distribution_figure(scores, threshold=0.5, currency="EUR")
+    assert title(fig) == "2 of 3 customers (67%) have a churn risk of 50% or more, with EUR 150 revenue at risk"
+    assert_axes_labelled(fig)
+    with pytest.raises(ValueError, match="threshold"):
+        viz.risk_distribution_figure(scores, threshold=50)
+
+
+def test_volume_by_channel_title() -> None:
+    ts = [dt.datetime(2024, 1, 5, tzinfo=UTC), dt.datetime(2024, 2, 5, tzinfo=UTC), dt.datetime(2024, 2, 9, tzinfo=UTC)]
+    fb = pl.DataFrame({"channel": ["chat", "chat", "email"], "created_at": ts})
+    fig = viz.volume_by_channel_figure(fb)
+    assert title(fig) == "3 items; chat brings the most (67%), and February 2024 was the busiest month (2 items)"
+    assert_axes_labelled(fig)
