@@ -1,0 +1,313 @@
+"""One reader per raw format. Each returns the native records of one file as a frame of strings (nested
+JSON kept) with ``_file`` and ``_record`` (1-based: CSV line where the record starts, JSONL line, JSON
+array position, parquet row, 1 for a one-record file) and a frame of malformed records
+(``_file, _record, value, reason``). Readers are the only file I/O of ingest."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import email.utils
+import io
+import json
+import logging
+import re
+from dataclasses import dataclass
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from voc.text.clean import strip_html
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: dict[str, str] = {
+    ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+    ".parquet": "parquet", ".eml": "eml", ".txt": "transcript",
+}
+FOLDER_GLOB: dict[str, str] = {"eml": "*.eml", "transcript": "*.txt"}
+MALFORMED_SCHEMA = {"_file": pl.String, "_record": pl.Int64, "value": pl.String, "reason": pl.String}
+
+
+class IngestError(ValueError):
+    """A source that cannot be read at all: the message names the source, the file and the fix."""
+
+
+@dataclass(frozen=True)
+class RawBatch:
+    """Native records of one file, and the records that could not be parsed."""
+
+    records: pl.DataFrame
+    malformed: pl.DataFrame
+
+
+def decode_bytes(data: bytes, *, encoding: str | None = None) -> str:
+    """UTF-8 (BOM stripped) first, then cp1252, then latin-1 (which never fails); or ``encoding`` if set."""
+    if encoding:
+        return data.decode(encoding).lstrip("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _malformed(rows: list[tuple[str, int, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=MALFORMED_SCHEMA, orient="row")
+
+
+def _with_position(frame: pl.DataFrame, file: str, records: pl.Series) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(file).alias("_file"), records.cast(pl.Int64).alias("_record"))
+
+
+def read_delimited(path: Path, *, separator: str = ",", encoding: str | None = None) -> RawBatch:
+    """CSV/TSV via the C ``csv`` parser (quoted newlines, doubled quotes). A record whose field count
+    differs from the header is malformed; blank lines are not records. (polars' reader pads short rows
+    with empty strings, so it cannot tell a malformed line from empty fields.)"""
+    text = decode_bytes(path.read_bytes(), encoding=encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    file = str(path)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return RawBatch(pl.DataFrame({"_file": [], "_record": []}, schema={"_file": pl.String, "_record": pl.Int64}), _malformed([]))
+    except csv.Error as exc:
+        raise IngestError(f"{file}: cannot read the header line ({exc})") from exc
+    header = [h.strip() for h in header]
+    n = len(header)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    bad: list[tuple[str, int, str, str]] = []
+    line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            bad.append((file, line, "", f"malformed line: {exc}"))
+            line = reader.line_num + 1
+            continue
+        if row and (len(row) == n or any(c.strip() for c in row)):
+            if len(row) == n:
+                rows.append(row)
+                starts.append(line)
+            else:
+                bad.append((file, line, separator.join(row), f"malformed line: expected {n} fields, got {len(row)}"))
+        line = reader.line_num + 1
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(header, pl.String), orient="row") if rows else pl.DataFrame(schema=dict.fromkeys(header, pl.String))
+    frame = frame.with_columns(pl.all().replace("", None))
+    return RawBatch(_with_position(frame, file, pl.Series(starts, dtype=pl.Int64)), _malformed(bad))
+
+
+def read_jsonl(path: Path, *, encoding: str | None = None) -> RawBatch:
+    """JSON Lines: one vectorised ``read_ndjson`` pass; only when it fails are lines parsed one by one to
+    find the malformed ones. Blank lines are not records."""
+    text = decode_bytes(path.read_bytes(), encoding=encoding)
+    lines = pl.Series(text.split("\n")).str.strip_chars()
+    keep = (lines.str.len_chars() > 0).arg_true()
+    numbers = keep + 1
+    body = lines.gather(keep)
+    file = str(path)
+    if body.len() == 0:
+        return RawBatch(_with_position(pl.DataFrame(), file, pl.Series([], dtype=pl.Int64)), _malformed([]))
+    try:
+        frame = pl.read_ndjson(io.BytesIO("\n".join(body.to_list()).encode()), infer_schema_length=None)
+        if frame.height == body.len():
+            return RawBatch(_with_position(frame, file, numbers), _malformed([]))
+    except Exception:  # noqa: BLE001 - polars raises several types; the slow path below names the line
+        pass
+    good: list[dict[str, object]] = []
+    good_no: list[int] = []
+    bad: list[tuple[str, int, str, str]] = []
+    for no, raw in zip(numbers.to_list(), body.to_list(), strict=True):
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            bad.append((file, no, raw, f"malformed JSON: {exc.msg}"))
+            continue
+        if not isinstance(obj, dict):
+            bad.append((file, no, raw, "malformed JSON: not an object"))
+            continue
+        good.append(obj)
+        good_no.append(no)
+    frame = pl.DataFrame(good, infer_schema_length=None, strict=False) if good else pl.DataFrame()
+    return RawBatch(_with_position(frame, file, pl.Series(good_no, dtype=pl.Int64)), _malformed(bad))
+
+
+def read_json(path: Path, *, encoding: str | None = None) -> RawBatch:
+    """One JSON array of objects (or ``{"records": [...]}``); a non-object element is malformed."""
+    file = str(path)
+    try:
+        data = json.loads(decode_bytes(path.read_bytes(), encoding=encoding))
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"{file}: not valid JSON ({exc.msg} at line {exc.lineno}); fix or re-export the file") from exc
+    if isinstance(data, dict) and isinstance(data.get("records"), list):
+        data = data["records"]
+    if not isinstance(data, list):
+        raise IngestError(f"{file}: expected a JSON array of records, got {type(data).__name__}")
+    good = [r for r in data if isinstance(r, dict)]
+    nums = [i + 1 for i, r in enumerate(data) if isinstance(r, dict)]
+    bad = [(file, i + 1, json.dumps(r)[:500], "malformed record: not an object") for i, r in enumerate(data) if not isinstance(r, dict)]
+    frame = pl.DataFrame(good, infer_schema_length=None, strict=False) if good else pl.DataFrame()
+    return RawBatch(_with_position(frame, file, pl.Series(nums, dtype=pl.Int64)), _malformed(bad))
+
+
+def read_parquet_file(path: Path) -> RawBatch:
+    """Parquet, record = 1-based row."""
+    frame = pl.read_parquet(path)
+    return RawBatch(_with_position(frame, str(path), pl.int_range(1, frame.height + 1, eager=True)), _malformed([]))
+
+
+_QUOTE_HEADER = re.compile(
+    r"^(?:On\s.*(?:\n.*)?wrote:\s*$|-{2,}\s*Original Message\s*-{2,}|From:\s.*\n(?:Sent|Date):\s)", re.M | re.I
+)
+
+
+def strip_quoted_reply(body: str) -> str:
+    """Only the new text of a reply: drops ``>`` lines and everything from an "On ... wrote:" line (which
+    may wrap onto a second line), an "Original Message" separator or an Outlook "From:/Sent:" block."""
+    match = _QUOTE_HEADER.search(body)
+    if match:
+        body = body[: match.start()]
+    kept = [ln for ln in body.splitlines() if not ln.lstrip().startswith(">")]
+    return "\n".join(kept).strip()
+
+
+def _email_body(msg: email.message.Message) -> str:
+    part = msg.get_body(preferencelist=("plain", "html")) if isinstance(msg, email.message.EmailMessage) else None
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError):
+        payload = part.get_payload(decode=True) or b""
+        content = decode_bytes(payload if isinstance(payload, bytes) else str(payload).encode())
+    if part.get_content_type() == "text/html":
+        content = str(strip_html(pl.Series([content])).item() or "")
+    return strip_quoted_reply(str(content))
+
+
+def parse_eml(path: Path) -> dict[str, str | None]:
+    """One RFC 822 message: headers ``Message-ID`` (angle brackets dropped), ``Date`` (as ISO 8601),
+    ``Subject``, ``X-Customer-ID``, and ``body`` (text/plain preferred, HTML stripped, transfer encoding
+    decoded, quoted reply removed). ``From``/``To`` are not kept (PII)."""
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    date, mid, subject, cust = (msg.get(h) for h in ("Date", "Message-ID", "Subject", "X-Customer-ID"))
+    try:
+        date_iso = email.utils.parsedate_to_datetime(str(date)).isoformat() if date else None
+    except (TypeError, ValueError):
+        date_iso = str(date)
+    return {
+        "Message-ID": str(mid).strip().strip("<>") or None if mid else None,
+        "Date": date_iso,
+        "Subject": str(subject) if subject is not None else None,
+        "X-Customer-ID": str(cust).strip() or None if cust else None,
+        "body": _email_body(msg),
+    }
+
+
+def _one_record_per_file(paths: list[Path], parse: Callable[[Path], dict[str, Any]]) -> RawBatch:
+    """One record per file, plus a ``file_stem`` column (the file name without extension)."""
+    rows = [parse(p) for p in paths]
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(keys, pl.String)) if rows else pl.DataFrame()
+    frame = frame.with_columns(
+        pl.Series("file_stem", [p.stem for p in paths], dtype=pl.String),
+        pl.Series("_file", [str(p) for p in paths], dtype=pl.String),
+        pl.lit(1, pl.Int64).alias("_record"),
+    )
+    return RawBatch(frame, _malformed([]))
+
+
+def read_eml(path: Path) -> RawBatch:
+    """One ``.eml`` file as a one-record batch (see :func:`parse_eml`)."""
+    return _one_record_per_file([path], parse_eml)
+
+
+_SPEAKER = re.compile(r"^([A-Z][A-Z _-]{0,20}):\s?(.*)$")
+SPEAKERS = ("AGENT", "CUSTOMER", "IVR", "BOT")
+
+
+def parse_transcript(path: Path, *, encoding: str | None = None) -> dict[str, str | None]:
+    """A call transcript: ``Key: value`` header lines up to the first blank line, then speaker lines
+    (``AGENT:``, ``CUSTOMER:``, ``IVR:``; a line without a speaker continues the previous one). Native
+    columns: the header keys, ``text`` (customer lines joined by newlines), ``n_turns``, ``speakers``."""
+    text = decode_bytes(path.read_bytes(), encoding=encoding).replace("\r\n", "\n")
+    row: dict[str, object] = {}
+    turns: list[tuple[str, str]] = []
+    in_header = True
+    for raw in text.splitlines():
+        line = raw.strip()
+        speaker = _SPEAKER.match(line)
+        if in_header and (not line or (speaker and speaker.group(1) in SPEAKERS)):
+            in_header = False
+            if not line:
+                continue
+        if in_header:
+            key, sep, value = line.partition(":")
+            if sep and key.strip():
+                row[key.strip()] = value.strip() or None
+        elif speaker:
+            turns.append((speaker.group(1).strip(), speaker.group(2).strip()))
+        elif line and turns:
+            turns[-1] = (turns[-1][0], f"{turns[-1][1]} {line}")
+    row["text"] = "\n".join(t for s, t in turns if s == "CUSTOMER" and t) or None
+    row["n_turns"] = str(len(turns))
+    row["speakers"] = ",".join(sorted({s for s, _ in turns}))
+    return {k: (None if v is None else str(v)) for k, v in row.items()}
+
+
+def read_transcript(path: Path, *, encoding: str | None = None) -> RawBatch:
+    """One transcript file as a one-record batch (see :func:`parse_transcript`)."""
+    return _one_record_per_file([path], lambda p: parse_transcript(p, encoding=encoding))
+
+
+def read_files(paths: list[Path], fmt: str, *, encoding: str | None = None) -> RawBatch:
+    """All files of one source: one-record-per-file formats (eml, transcript) are built into one frame
+    directly; the others are read file by file and concatenated."""
+    if fmt == "eml":
+        return _one_record_per_file(paths, parse_eml)
+    if fmt == "transcript":
+        return _one_record_per_file(paths, lambda p: parse_transcript(p, encoding=encoding))
+    batches = [read_file(p, fmt, encoding=encoding) for p in paths]
+    records = pl.concat([b.records for b in batches], how="diagonal_relaxed", rechunk=True)
+    return RawBatch(records, pl.concat([b.malformed for b in batches], how="vertical"))
+
+
+def chat_to_flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Chat conversations (``turns: [{speaker, at, text}]``) to one row each: ``text`` = customer turns
+    joined by newlines, ``n_turns``; vectorised over list columns."""
+    if "turns" not in frame.columns:
+        return frame
+    turns = pl.col("turns")
+    return frame.with_columns(
+        turns.list.eval(
+            pl.when(pl.element().struct.field("speaker") == "customer").then(pl.element().struct.field("text"))
+        ).list.drop_nulls().list.join("\n").alias("text"),
+        turns.list.len().cast(pl.String).alias("n_turns"),
+    ).drop("turns")
+
+
+def read_file(path: Path, fmt: str, *, separator: str | None = None, encoding: str | None = None) -> RawBatch:
+    """Dispatch to the reader of ``fmt``."""
+    if fmt in ("csv", "tsv"):
+        return read_delimited(path, separator=separator or ("\t" if fmt == "tsv" else ","), encoding=encoding)
+    if fmt in ("jsonl", "chat_jsonl"):
+        batch = read_jsonl(path, encoding=encoding)
+        return RawBatch(chat_to_flat(batch.records), batch.malformed) if fmt == "chat_jsonl" else batch
+    if fmt == "json":
+        return read_json(path, encoding=encoding)
+    if fmt == "parquet":
+        return read_parquet_file(path)
+    if fmt == "eml":
+        return read_eml(path)
+    if fmt == "transcript":
+        return read_transcript(path, encoding=encoding)
+    raise IngestError(f"{path}: unknown format {fmt!r}; use one of csv, tsv, jsonl, json, parquet, eml, transcript, chat_jsonl")

@@ -1,0 +1,111 @@
+"""Readers, cleaning and value mapping on inline data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from voc.config import build
+from voc.ingest import IngestConfig, RawBatch, ingest_batches, read_file
+from voc.ingest.readers import decode_bytes, strip_quoted_reply
+from voc.text.clean import clean_texts
+
+
+def test_decode_bytes_fallbacks() -> None:
+    assert decode_bytes("\ufeffcafé".encode()) == "café"
+    assert decode_bytes("café – ok".encode("cp1252")) == "café – ok"
+    assert decode_bytes(b"\x81abc") == "\x81abc"  # undefined in cp1252 -> latin-1
+
+
+def test_tsv_and_parquet(tmp_path: Path) -> None:
+    (tmp_path / "a.tsv").write_text("id\ttext\n1\thello\tthere\n2\tbye\n", encoding="utf-8")
+    batch = read_file(tmp_path / "a.tsv", "tsv")
+    assert batch.records["text"].to_list() == ["bye"] and batch.records["_record"].to_list() == [3]
+    assert batch.malformed["_record"].to_list() == [2]
+    pl.DataFrame({"id": ["x", "y"], "n": [1, 2]}).write_parquet(tmp_path / "b.parquet")
+    assert read_file(tmp_path / "b.parquet", "parquet").records["_record"].to_list() == [1, 2]
+
+
+def test_eml_quoted_printable_and_reply(tmp_path: Path) -> None:
+    (tmp_path / "m.eml").write_bytes(
+        b"Message-ID: <abc@x>\nDate: Mon, 03 Jun 2024 10:15:00 +0100\nSubject: Hi\nX-Customer-ID: C9\n"
+        b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+        b"Caf=C3=A9 closed =F0=9F=98=80\n> old text\nOn Mon, 3 Jun 2024 at 09:00, Support <s@x.com>\nwrote:\nolder\n"
+    )
+    rec = read_file(tmp_path / "m.eml", "eml").records.row(0, named=True)
+    assert rec["body"] == "Café closed 😀"
+    assert rec["Message-ID"] == "abc@x" and rec["X-Customer-ID"] == "C9"
+    assert rec["Date"] == "2024-06-03T10:15:00+01:00"
+
+
+def test_strip_quoted_reply_variants() -> None:
+    assert strip_quoted_reply("New\n\n-----Original Message-----\nFrom: a\nold") == "New"
+    assert strip_quoted_reply("Top\n> quoted\nmore") == "Top\nmore"
+
+
+def test_transcript_and_chat(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text("Call-ID: X1\nCustomer-ID: C1\nStarted: 2024-06-05T12:00:00Z\nType: call\n\n"
+                                    "AGENT: Hello\nCUSTOMER: My bill\nis wrong\nIVR: bye\n", encoding="utf-8")
+    rec = read_file(tmp_path / "c.txt", "transcript").records.row(0, named=True)
+    assert (rec["Call-ID"], rec["Type"], rec["text"], rec["n_turns"]) == ("X1", "call", "My bill is wrong", "3")
+    (tmp_path / "k.jsonl").write_text(
+        '{"conversation_id": "K1", "customer_id": "C1", "started_at": "2024-06-04T10:00:00Z", "turns": '
+        '[{"speaker": "customer", "at": "x", "text": "a"}, {"speaker": "agent", "at": "x", "text": "b"}, {"speaker": "customer", "at": "x", "text": "c"}]}\n',
+        encoding="utf-8",
+    )
+    rec = read_file(tmp_path / "k.jsonl", "chat_jsonl").records.row(0, named=True)
+    assert rec["text"] == "a\nc" and "turns" not in rec
+
+
+def test_clean_texts() -> None:
+    out = clean_texts(pl.Series(["<p>A &amp; B</p>", "  ", None, "x\r\n\r\n\r\ny", "😀  ok"])).to_list()
+    assert out == ["A & B", None, None, "x\n\ny", "😀 ok"]
+
+
+def _batch(records: dict[str, list[object]]) -> RawBatch:
+    frame = pl.DataFrame(records).with_columns(pl.lit("inline.csv").alias("_file"), pl.int_range(1, len(next(iter(records.values()))) + 1).cast(pl.Int64).alias("_record"))
+    return RawBatch(frame, pl.DataFrame(schema={"_file": pl.String, "_record": pl.Int64, "value": pl.String, "reason": pl.String}))
+
+
+def test_value_mapping_and_naive_timezone() -> None:
+    cfg = build(IngestConfig, {"reference_time": "2026-07-01T00:00:00Z", "sources": [{
+        "name": "crm", "path": "x.csv", "kind": "customers", "timezone": "America/New_York",
+        "columns": {"signup_at": "joined", "churned": "Churn"}, "values": {"churned": {"Yes": True, "No": False}}}]}, where="ingest")
+    batch = _batch({"customer_id": ["A", "B", "C"], "joined": ["2024-01-01 12:00:00", "2024-01-02", "2024-01-03"], "Churn": ["Yes", "No", "Maybe"]})
+    res = ingest_batches({"crm": batch}, cfg, timezone="UTC")
+    cust = res.tables["customers"]
+    assert cust["churned"].to_list() == [True, False]
+    assert str(cust["signup_at"][0]) == "2024-01-01 17:00:00+00:00"  # EST = UTC-5
+    q = res.quarantine.row(0, named=True)
+    assert (q["record"], q["field"], q["value"]) == (3, "churned", "Maybe") and q["reason"].startswith("unmapped value")
+
+
+def test_unknown_target_field_raises() -> None:
+    cfg = build(IngestConfig, {"reference_time": "2026-07-01", "sources": [{
+        "name": "ev", "path": "x.csv", "kind": "events", "columns": {"when": "ts"}}]}, where="ingest")
+    with pytest.raises(ValueError, match="unknown target field"):
+        ingest_batches({"ev": _batch({"ts": ["2024-01-01"], "customer_id": ["A"], "event": ["login"]})}, cfg, timezone="UTC")
+
+
+def test_pii_in_quarantine_values_is_redacted() -> None:
+    cfg = build(IngestConfig, {"reference_time": "2026-07-01", "sources": [{
+        "name": "ev", "path": "x.csv", "kind": "events"}]}, where="ingest")
+    res = ingest_batches({"ev": _batch({"customer_id": ["A"], "ts": ["call 07700 900123"], "event": ["login"]})}, cfg, timezone="UTC")
+    assert res.quarantine["reason"].to_list() == ["unparseable timestamp"]
+    assert res.quarantine["value"].to_list() == ["call [PHONE]"]
+    assert res.metrics["rows_in"] == 1 and res.metrics["rows_quarantined"] == 1
+
+
+def test_empty_files_give_empty_tables(tmp_path: Path) -> None:
+    from voc.ingest import run_ingest
+
+    (tmp_path / "e.csv").write_text("customer_id,ts,event,feature\n", encoding="utf-8")
+    (tmp_path / "r.jsonl").write_text("\n", encoding="utf-8")
+    cfg = build(IngestConfig, {"reference_time": "2026-07-01", "sources": [
+        {"name": "ev", "path": "e.csv", "kind": "events"},
+        {"name": "rv", "path": "r.jsonl", "kind": "feedback", "channel": "review", "columns": {"feedback_id": "review_id", "created_at": "created_at"}}]}, where="ingest")
+    res = run_ingest(cfg, tmp_path, timezone="UTC")
+    assert res.metrics["rows_in"] == 0 and res.metrics["tables"]["feedback"] == 0
+    assert res.tables["events"].columns == ["customer_id", "ts", "event", "feature"]
