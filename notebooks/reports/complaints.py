@@ -21,7 +21,7 @@ interim_dir = "data/interim"
 processed_dir = "data/processed"
 metrics_dir = "data/metrics"
 project_root = "."
-reports = ["index", "themes", "complaints", "churn"]
+reports = ["index", "themes", "complaints", "churn", "customer360"]
 currency = "GBP"
 
 # %%
@@ -33,13 +33,38 @@ from voc import viz
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
 frames, metrics, paths = rp.load_inputs(
-    ["ticket_metrics"], ["complaints"],
+    ["ticket_metrics", "complaints_by_month", "complaints_by_theme", "follow_up"], ["complaints"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
 )
 display(HTML(rp.report_header("complaints", version=rp.data_version(paths, root=project_root),
                               reports=reports)))
 tm = frames["ticket_metrics"]
 display(HTML(rp.headline_cards(rp.complaint_cards(metrics["complaints"]))))
+
+# %% [markdown]
+# ## Who to contact now
+
+# %%
+follow_up = frames["follow_up"]
+display(HTML(rp.html_table(
+    follow_up,
+    columns={"customer_id": "Customer", "value_at_risk": f"Value at risk ({currency}/month)",
+             "monthly_charges": f"Monthly charges ({currency})", "why": "Why", "verbatim": "What they said (redacted)",
+             "triggered_at": "Since"},
+    formats={"value_at_risk": lambda v: f"{v:,.2f}", "monthly_charges": lambda v: f"{v:,.2f}",
+             "triggered_at": lambda v: f"{v:%Y-%m-%d}" if hasattr(v, "strftime") else str(v)[:10]},
+    caption=(f"{follow_up.height:,} customers to contact now, ordered by value at risk "
+             f"({currency} {follow_up['value_at_risk'].fill_null(0).sum():,.0f} a month in total)"),
+)))
+
+# %% [markdown]
+# ## Root causes, backlog and recurrence
+
+# %%
+viz.root_cause_pareto_figure(frames["complaints_by_theme"]).show()
+
+# %%
+viz.backlog_figure(frames["complaints_by_month"]).show()
 
 # %% [markdown]
 # ## SLA achievement by priority and month

@@ -21,11 +21,13 @@ interim_dir = "data/interim"
 processed_dir = "data/processed"
 metrics_dir = "data/metrics"
 project_root = "."
-reports = ["index", "themes", "complaints", "churn"]
+reports = ["index", "themes", "complaints", "churn", "customer360"]
 currency = "GBP"
 top_n_themes = 8
+risk_threshold = 0.5
 
 # %%
+import polars as pl
 from IPython.display import HTML, display
 
 from voc import reports as rp
@@ -34,9 +36,10 @@ from voc import viz
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
 frames, metrics, paths = rp.load_inputs(
-    ["scores_by_month", "theme_sentiment"],
+    ["scores_by_month", "theme_sentiment", "churn_scores"],
     ["ingest", "topics", "insights", "complaints", "churn"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
+    optional=["theme_alerts", "theme_drivers", "complaints_by_month"],
 )
 display(HTML(rp.report_header("index", version=rp.data_version(paths, root=project_root), reports=reports)))
 
@@ -45,19 +48,54 @@ display(HTML(rp.report_header("index", version=rp.data_version(paths, root=proje
 
 # %%
 insights, complaints, churn = metrics["insights"], metrics["complaints"], metrics["churn"]
-display(HTML(rp.headline_cards(rp.overview_cards(insights, complaints, churn, metrics["ingest"]))))
+cards = rp.overview_cards(insights, complaints, churn, metrics["ingest"])
+months = frames["scores_by_month"]
+trend = {"NPS": "nps", "CSAT (top-2-box)": "csat", "CES (1 easy to 7 hard)": "ces"}
+cards = [(label, value, f"{note}; {rp.month_on_month(months, metric=trend[label])}" if label in trend else note)
+         for label, value, note in cards]
+n_risk, n_scored, revenue = rp.churn_risk_summary(frames["churn_scores"], threshold=risk_threshold)
+cards.insert(5, ("Customers at churn risk", f"{n_risk:,}",
+                 f"of {n_scored:,} scored (risk {risk_threshold:.0%} or more); {currency} {revenue:,.0f} at risk"))
+display(HTML(rp.headline_cards(cards)))
 viz.headline_scores_figure(insights).show()
 
 # %%
-viz.score_trend_figure(frames["scores_by_month"], metric="nps").show()
+viz.score_trends_figure(months).show()
 
 # %%
 viz.sentiment_gauge_figure(insights["net_sentiment"], n_items=insights["n_items"]).show()
 
 # %% [markdown]
+# ## Emerging themes: growing faster than their usual share
+
+# %%
+if "theme_alerts" in frames:
+    alerts = rp.emerging_themes(frames["theme_alerts"])
+    display(HTML(rp.html_table(
+        alerts,
+        columns={"topic_label": "Theme", "window_count": "Items (latest window)", "window_pct": "Share now (%)",
+                 "baseline_pct": "Usual share (%)", "lift": "Lift (×)", "p_value": "p-value"},
+        formats={"window_pct": lambda v: f"{v:.1f}", "baseline_pct": lambda v: f"{v:.1f}",
+                 "lift": lambda v: f"{v:.1f}", "p_value": lambda v: f"{v:.3g}"},
+        caption=(f"{alerts.height} of {frames['theme_alerts'].height} themes flagged as emerging"
+                 if alerts.height else "No theme is growing unusually fast: nothing flagged"),
+    )))
+else:
+    display(HTML("<p>No emerging-theme alerts: theme_alerts.parquet was not produced.</p>"))
+
+# %% [markdown]
 # ## Top themes
 
 # %%
+if "theme_drivers" in frames:
+    impact = rp.themes_by_impact(frames["theme_drivers"], top_n=top_n_themes)
+    display(HTML(rp.html_table(
+        impact,
+        columns={"topic_label": "Theme", "n_nps": "NPS answers", "nps_impact": "NPS impact (points)",
+                 "impact_p_value": "p-value"},
+        formats={"nps_impact": lambda v: f"{v:+.1f}", "impact_p_value": lambda v: f"{v:.3g}"},
+        caption="Themes that drag NPS down most: NPS would rise by the impact if the theme's answers went away",
+    )))
 viz.top_themes_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
 
 # %% [markdown]
@@ -67,4 +105,4 @@ viz.top_themes_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
 viz.sla_by_priority_figure(rp.sla_by_priority_from_metrics(complaints)).show()
 
 # %%
-viz.model_quality_figure(churn).show()
+viz.risk_distribution_figure(frames["churn_scores"], threshold=risk_threshold, currency=currency).show()

@@ -32,6 +32,7 @@ TABLE_COLUMNS: dict[str, dict[str, pl.DataType]] = {
     "customers": {
         "customer_id": pl.String(), "signup_at": UTC, "plan": pl.String(), "region": pl.String(),
         "monthly_charges": pl.Float64(), "cancelled_at": UTC, "churned": pl.Boolean(),
+        "attributes": pl.String(),
     },
     "payments": {
         "invoice_id": pl.String(), "customer_id": pl.String(), "due_at": UTC, "paid_at": UTC,
@@ -60,7 +61,7 @@ class FeedbackSchema(pa.DataFrameModel):
     customer_id: str = pa.Field(nullable=True)
     channel: str = pa.Field(isin=CHANNELS)
     source: str
-    created_at: Timestamp
+    created_at: Timestamp = pa.Field(nullable=True)  # null only for a source with `absent_fields: [created_at]`
     text: str = pa.Field(nullable=True, str_length={"min_value": 1})
     nps: pl.Int8 = pa.Field(nullable=True, ge=0, le=10)
     csat: pl.Int8 = pa.Field(nullable=True, ge=1, le=5)
@@ -90,7 +91,7 @@ class TicketsSchema(pa.DataFrameModel):
     """``tickets.parquet``."""
 
     ticket_id: str = pa.Field(unique=True)
-    customer_id: str
+    customer_id: str = pa.Field(nullable=True)  # null only for a source with `absent_fields: [customer_id]`
     channel: str = pa.Field(nullable=True)
     created_at: Timestamp
     first_response_at: Timestamp = pa.Field(nullable=True)
@@ -105,15 +106,17 @@ class TicketsSchema(pa.DataFrameModel):
 
 
 class CustomersSchema(pa.DataFrameModel):
-    """``customers.parquet``: ``churned`` is a static label for snapshot data (nullable)."""
+    """``customers.parquet``: ``churned`` is a static label for snapshot data (nullable); ``attributes`` a
+    JSON object of extra native CRM fields (``meta_fields`` of the source, e.g. Telco's tenure, Contract)."""
 
     customer_id: str = pa.Field(unique=True)
-    signup_at: Timestamp
+    signup_at: Timestamp = pa.Field(nullable=True)  # null only for a source with `absent_fields: [signup_at]`
     plan: str = pa.Field(nullable=True)
     region: str = pa.Field(nullable=True)
     monthly_charges: float = pa.Field(nullable=True, ge=0)
     cancelled_at: Timestamp = pa.Field(nullable=True)
     churned: bool = pa.Field(nullable=True)
+    attributes: str = pa.Field(str_startswith="{")
 
     Config = _Strict
 

@@ -1,32 +1,27 @@
-"""A tiny set of stage outputs (``voc.reports.fixture``) and the reports rendered from it, once per session."""
+"""A tiny set of stage outputs (``voc.reports.fixture``) and the reports rendered from it, once per session
+(the browser tests in ``tests/browser`` reuse the same render)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from voc.reports import ReportsConfig, render_reports
-from voc.reports.fixture import write_fixture_outputs
-
-REPO = Path(__file__).resolve().parents[2]
+from voc.reports.fixture import render_fixture_reports
 
 
 @pytest.fixture(scope="session")
-def fixture_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("voc_reports")
-    write_fixture_outputs(root, seed=11)
-    return root
+def rendered_fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path], float]:
+    """(fixture root, report name -> HTML path, seconds the render took)."""
+    return render_fixture_reports(tmp_path_factory.getbasetemp() / "voc_reports_fixture", seed=11)
 
 
 @pytest.fixture(scope="session")
-def rendered(fixture_root: Path) -> tuple[dict[str, Path], float]:
+def fixture_root(rendered_fixture: tuple[Path, dict[str, Path], float]) -> Path:
+    return rendered_fixture[0]
+
+
+@pytest.fixture(scope="session")
+def rendered(rendered_fixture: tuple[Path, dict[str, Path], float]) -> tuple[dict[str, Path], float]:
     """Every report rendered on the fixture, and the seconds it took."""
-    start = time.perf_counter()
-    written = render_reports(
-        ReportsConfig(), notebooks_dir=REPO / "notebooks" / "reports", output_dir=fixture_root / "data" / "reports",
-        interim_dir=fixture_root / "data" / "interim", processed_dir=fixture_root / "data" / "processed",
-        metrics_dir=fixture_root / "data" / "metrics", project_root=fixture_root, currency="GBP",
-    )
-    return written, time.perf_counter() - start
+    return rendered_fixture[1], rendered_fixture[2]

@@ -39,7 +39,7 @@ def test_index_links_the_other_reports(rendered: tuple[dict[str, Path], float]) 
         assert written[other].is_file()
 
 
-@pytest.mark.parametrize("name", ["themes", "churn"])
+@pytest.mark.parametrize("name", ["themes", "churn", "complaints", "customer360"])
 def test_customer_text_is_escaped(name: str, rendered: tuple[dict[str, Path], float]) -> None:
     html = rendered[0][name].read_text(encoding="utf-8")
     assert '<script>alert("xss")</script>' not in html

@@ -14,7 +14,7 @@ from voc.ingest.config import IngestConfig
 from voc.ingest.core import IngestError, run_ingest
 from voc import schemas
 
-PARAMS = Path(__file__).resolve().parents[2] / "params.ingest.yaml"
+PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
 
 EML_PLAIN = """Message-ID: <m1@example.com>
 Date: Mon, 03 Jun 2024 10:15:00 +0100
@@ -181,3 +181,47 @@ def test_missing_file_and_column_raise_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match=r"source 'ev': cannot infer the format"):
         run_ingest(bad, tmp_path, timezone="UTC")
     assert cfg.sources == ()
+
+
+def _one_source(**source: object) -> IngestConfig:
+    from voc.config import build
+
+    return build(IngestConfig, {"reference_time": "2026-07-01T00:00:00Z", "sources": [source]}, where="ingest")
+
+
+def test_null_values_absent_fields_and_customer_attributes(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text("id,Churn,tenure,Plan\nA,Yes,3,None\nB,No,N/A,basic\nC,Maybe,1,basic\n", encoding="utf-8")
+    cfg = _one_source(name="crm", path="c.csv", kind="customers", null_values=["None", "N/A"], absent_fields=["signup_at"],
+                      columns={"customer_id": "id", "churned": "Churn", "plan": "Plan"}, values={"churned": {"Yes": True, "No": False}},
+                      meta_fields=["tenure"])
+    res = run_ingest(cfg, tmp_path, timezone="UTC")
+    cust = res.tables["customers"]
+    assert cust["customer_id"].to_list() == ["A", "B"] and cust["churned"].to_list() == [True, False]
+    assert cust["plan"].to_list() == [None, "basic"] and cust["signup_at"].null_count() == 2
+    assert cust["attributes"].to_list() == ['{"tenure":"3"}', '{"tenure":null}']
+    assert res.quarantine.select("record", "field").to_dicts() == [{"record": 4, "field": "churned"}]
+
+
+def test_absent_fields_only_for_fields_the_contract_lets_be_null(tmp_path: Path) -> None:
+    (tmp_path / "f.csv").write_text("text\nhello\n", encoding="utf-8")
+    cfg = _one_source(name="f", path="f.csv", kind="feedback", channel="review", absent_fields=["feedback_id"])
+    with pytest.raises(IngestError, match=r"absent_fields.*feedback_id"):
+        run_ingest(cfg, tmp_path, timezone="UTC")
+    cfg = _one_source(name="f", path="f.csv", kind="feedback", channel="review", columns={"feedback_id": "_record"}, absent_fields=["created_at"])
+    fb = run_ingest(cfg, tmp_path, timezone="UTC").tables["feedback"]
+    assert fb["feedback_id"].to_list() == ["f:2"] and fb["created_at"].null_count() == 1
+
+
+def test_path_expands_environment_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voc.ingest.core import expand_path
+
+    assert expand_path("${D:-../shared}/x.csv", {}) == "../shared/x.csv"
+    assert expand_path("${D:-../shared}/x.csv", {"D": "/data"}) == "/data/x.csv"
+    assert expand_path("$D/x.csv", {"D": "/data"}) == "/data/x.csv"
+    with pytest.raises(IngestError, match="D is not set"):
+        expand_path("${D}/x.csv", {})
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "f.csv").write_text("id,text\n1,hi\n", encoding="utf-8")
+    monkeypatch.setenv("VOC_TEST_DIR", str(tmp_path / "in"))
+    cfg = _one_source(name="f", path="${VOC_TEST_DIR}/f.csv", kind="feedback", channel="review", columns={"feedback_id": "id"}, absent_fields=["created_at"])
+    assert run_ingest(cfg, Path("/nonexistent-root"), timezone="UTC").tables["feedback"].height == 1

@@ -109,3 +109,51 @@ def test_empty_files_give_empty_tables(tmp_path: Path) -> None:
     res = run_ingest(cfg, tmp_path, timezone="UTC")
     assert res.metrics["rows_in"] == 0 and res.metrics["tables"]["feedback"] == 0
     assert res.tables["events"].columns == ["customer_id", "ts", "event", "feature"]
+
+
+def test_bare_carriage_returns_inside_an_unquoted_field_stay_in_the_record(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_bytes(b"id,text,n\n1,hello,1\n2,broken\r\rtext here,2\n3,bye,3\n")
+    batch = read_file(tmp_path / "t.csv", "csv")
+    assert batch.malformed.height == 0
+    assert batch.records["text"].to_list() == ["hello", "broken\r\rtext here", "bye"]
+    assert batch.records["_record"].to_list() == [2, 3, 4]
+
+
+def test_unquoted_fast_path_matches_the_csv_module(tmp_path: Path) -> None:
+    # no quotes: the vectorised path; a quote anywhere: the csv-module path; both give the same frame
+    rows = "id,ts,event\r\n1,2024-01-01T00:00:00Z,login\r\n\r\n2,,feature_use\r\n"
+    (tmp_path / "fast.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "slow.csv").write_text(rows.replace("login", '"login"'), encoding="utf-8")
+    fast, slow = read_file(tmp_path / "fast.csv", "csv"), read_file(tmp_path / "slow.csv", "csv")
+    assert fast.records.drop("_file").equals(slow.records.drop("_file"))
+    assert fast.records["_record"].to_list() == [2, 4] and fast.records["ts"].to_list()[1] is None
+
+
+def test_unquoted_file_with_a_short_line_is_reported_malformed(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,event\n1,login\n2\n3,logout\n", encoding="utf-8")
+    batch = read_file(tmp_path / "a.csv", "csv")
+    assert batch.records["id"].to_list() == ["1", "3"]
+    assert batch.malformed["_record"].to_list() == [3] and "expected 2 fields" in batch.malformed["reason"].item()
+
+
+def test_eml_encoded_subject_and_base64_body(tmp_path: Path) -> None:
+    import base64
+
+    body = base64.b64encode("Grüße, my order is late".encode()).decode()
+    (tmp_path / "m.eml").write_text(
+        "Message-ID: <x1@example.com>\nDate: Mon, 03 Jun 2024 10:15:00 +0100\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\n"
+        f"X-Customer-ID: C9\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n{body}\n",
+        encoding="utf-8",
+    )
+    rec = read_file(tmp_path / "m.eml", "eml").records.row(0, named=True)
+    assert rec["Subject"] == "Grüße" and rec["body"] == "Grüße, my order is late"
+    assert rec["Message-ID"] == "x1@example.com" and rec["Date"] == "2024-06-03T10:15:00+01:00" and rec["X-Customer-ID"] == "C9"
+
+
+def test_sender_name_in_the_signature_is_redacted() -> None:
+    from voc.ingest.readers import redact_sender_name
+
+    assert redact_sender_name("Still broken.\n\nBest,\nHarry", "Harry Hughes <h@example.com>") == "Still broken.\n\nBest,\n[NAME]"
+    assert redact_sender_name("Regards, Harry Hughes", '"Harry Hughes" <h@example.com>') == "Regards, [NAME]"
+    assert redact_sender_name("no name here", None) == "no name here"
+    assert redact_sender_name("Harrys app", "Harry Hughes <h@example.com>") == "Harrys app"  # whole words only

@@ -183,3 +183,38 @@ def test_export_html_hides_code_and_loads_nothing_from_the_network(tmp_path: Pat
     assert "<p>shown</p>" in html
     assert "secret_code_marker" not in html and "a warning" not in html
     assert '<script src="http' not in html and "cdnjs" not in html
+
+
+def test_month_on_month_reports_the_last_two_reliable_months() -> None:
+    import datetime as dt
+
+    frame = pl.DataFrame({"metric": ["nps"] * 3, "month": [dt.date(2024, m, 1) for m in (1, 2, 3)],
+                          "value": [10.0, 20.0, 5.0], "reliable": [True, True, False]})
+    assert rp.month_on_month(frame, metric="nps") == "+10 in Feb 2024 vs Jan 2024"
+    assert "too few" in rp.month_on_month(frame, metric="csat")
+
+
+def test_churn_risk_summary_and_bad_threshold() -> None:
+    frame = pl.DataFrame({"churn_probability": [0.9, 0.2, 0.5], "revenue_at_risk": [100.0, 5.0, None]})
+    assert rp.churn_risk_summary(frame, threshold=0.5) == (2, 3, 100.0)
+    with pytest.raises(ValueError, match="threshold"):
+        rp.churn_risk_summary(frame, threshold=1.5)
+
+
+def test_emerging_themes_keeps_flagged_by_lift() -> None:
+    frame = pl.DataFrame({"topic_id": [1, 2, 3], "topic_label": ["a", "b", "c"], "window_count": [5, 9, 2],
+                          "window_share": [0.1, 0.3, 0.05], "baseline_share": [0.05, 0.1, 0.05],
+                          "lift": [2.0, 3.0, 1.0], "p_value": [0.01, 0.001, 0.9], "flagged": [True, True, False]})
+    out = rp.emerging_themes(frame)
+    assert out["topic_label"].to_list() == ["b", "a"]
+    assert out["window_pct"].to_list() == pytest.approx([30.0, 10.0])
+
+
+def test_safety_check_finds_pii_in_visible_text_only() -> None:
+    clean = "<p>Data version: md5 8a50fadb3321a460626917b7ea068230</p><script>var x = 'a@b.com';</script>"
+    rp.check_report("ok", clean, max_bytes=10_000)
+    with pytest.raises(rp.ReportSafetyError, match="look like PII"):
+        rp.check_report("leak", "<td>mail me at jane.doe@example.com</td>", max_bytes=10_000)
+    with pytest.raises(rp.ReportSafetyError, match="over the"):
+        rp.check_report("big", "<p>x</p>" * 100, max_bytes=100)
+    assert rp.visible_text("<p>&lt;script&gt;</p>") == ["<script>"]

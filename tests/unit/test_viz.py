@@ -185,3 +185,40 @@ def test_volume_by_channel_title() -> None:
     fig = viz.volume_by_channel_figure(fb)
     assert title(fig) == "3 items; chat brings the most (67%), and February 2024 was the busiest month (2 items)"
     assert_axes_labelled(fig)
+
+
+def test_pareto_and_backlog_state_their_findings() -> None:
+    import datetime as dt
+
+    by_theme = pl.DataFrame({"topic_id": pl.Series([0, 1, None], dtype=pl.Int32), "topic_label": ["a", "b", None],
+                             "n_tickets": [8, 1, 1]})
+    fig = viz.root_cause_pareto_figure(by_theme)
+    assert fig.layout.title.text.startswith("1 of 3 themes cause 80% of the 10 tickets")
+    assert "(no theme)" in fig.data[0].x
+    by_month = pl.DataFrame({"month": [dt.date(2024, 1, 1), dt.date(2024, 2, 1)], "backlog_end": [4, 2],
+                             "recurrence_rate": [0.1, 0.25]})
+    title = viz.backlog_figure(by_month).layout.title.text
+    assert "2 tickets open at the end of February 2024" in title and "25%" in title
+    with pytest.raises(ValueError, match="backlog_end"):
+        viz.backlog_figure(by_month.drop("backlog_end"))
+
+
+def test_customer_timeline_escapes_text_and_counts_touchpoints() -> None:
+    import datetime as dt
+
+    t = dt.datetime(2024, 1, 5, tzinfo=dt.UTC)
+    feedback = pl.DataFrame({"customer_id": ["C1", "C2"], "created_at": [t, t], "channel": ["survey", "chat"],
+                             "text": ["<img src=x onerror=alert(1)>", "fine"], "sentiment_score": [-0.8, 0.5]})
+    tickets = pl.DataFrame({"customer_id": ["C1"], "created_at": [t], "priority": ["high"], "status": ["open"],
+                            "escalated": [True]})
+    payments = pl.DataFrame({"customer_id": ["C1"], "due_at": [t], "paid_at": pl.Series([None], dtype=pl.Datetime),
+                             "amount": [10.0], "failed_attempts": [2]})
+    events = pl.DataFrame({"customer_id": ["C1", "C1"], "ts": [t, t], "event": ["login", "login"]})
+    fig = viz.customer_timeline_figure("C1", feedback=feedback, tickets=tickets, payments=payments, events=events,
+                                       churn_probability=0.8)
+    assert "80% churn risk; 1 feedback items (1 negative), 1 tickets (1 escalated), 1 of 1 invoices" in \
+        fig.layout.title.text
+    assert "<img" not in fig.data[0].text[0] and "&lt;img" in fig.data[0].text[0]
+    with pytest.raises(ValueError, match="churn_probability"):
+        viz.customer_timeline_figure("C1", feedback=feedback, tickets=tickets, payments=payments, events=events,
+                                     churn_probability=2.0)

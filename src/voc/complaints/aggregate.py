@@ -143,3 +143,55 @@ def summarise_complaints(metrics: pl.DataFrame, *, as_of: dt.datetime) -> dict[s
     out = {k: _clean(overall[k]) for k in keep}
     out.update(as_of=as_of.isoformat(), by_priority=by("priority"), by_channel=by("channel"))
     return out
+
+
+def summarise_ageing(metrics: pl.DataFrame, *, buckets_days: tuple[float, ...]) -> pl.DataFrame:
+    """Open backlog by age (days since creation at the as-of time) and priority.
+
+    Buckets are ``<b0 d``, ``b0-b1 d``, ..., ``>=bn d``; returns ``priority, age_bucket, bucket_order, n_open,
+    n_past_sla, oldest_hours``, sorted by priority then bucket. Every bucket appears for every priority."""
+    require_columns(metrics, ("priority", "is_open", "age_hours", "resolution_breached"), name="ticket metrics")
+    edges = [0.0, *buckets_days, float("inf")]
+    labels = [
+        f"<{hi:g} d" if i == 0 else (f">={lo:g} d" if hi == float("inf") else f"{lo:g}-{hi:g} d")
+        for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))
+    ]
+    days = pl.col("age_hours") / 24.0
+    bucket = pl.lit(len(labels) - 1, pl.Int32)
+    for i in reversed(range(len(labels) - 1)):
+        bucket = pl.when(days < edges[i + 1]).then(pl.lit(i, pl.Int32)).otherwise(bucket)
+    open_ = metrics.filter(pl.col("is_open")).with_columns(bucket_order=bucket)
+    counts = open_.group_by("priority", "bucket_order").agg(
+        n_open=pl.len().cast(pl.Int64),
+        n_past_sla=pl.col("resolution_breached").fill_null(False).sum().cast(pl.Int64),
+        oldest_hours=pl.col("age_hours").max(),
+    )
+    grid = pl.DataFrame({"priority": metrics["priority"].unique().sort().cast(pl.String)}).join(
+        pl.DataFrame({"bucket_order": list(range(len(labels))), "age_bucket": labels},
+                     schema={"bucket_order": pl.Int32, "age_bucket": pl.String}),
+        how="cross",
+    )
+    return (
+        grid.join(counts, on=["priority", "bucket_order"], how="left")
+        .with_columns(pl.col("n_open", "n_past_sla").fill_null(0))
+        .select("priority", "age_bucket", "bucket_order", "n_open", "n_past_sla", "oldest_hours")
+        .sort("priority", "bucket_order")
+    )
+
+
+def summarise_chats(chats: pl.DataFrame) -> dict[str, Any]:
+    """Headline chat figures from ``chat_response_times()``: counts, first agent response (minutes), SLA."""
+    require_columns(chats, ("first_response_hours", "first_response_breached"), name="chat response times")
+    answered = chats.filter(pl.col("first_response_hours").is_not_null())
+    row = chats.select(
+        median=pl.col("first_response_hours").median() * 60.0,
+        p90=pl.col("first_response_hours").quantile(0.9, interpolation="nearest") * 60.0,
+        achievement=1.0 - pl.col("first_response_breached").cast(pl.Float64).mean(),
+    ).row(0, named=True)
+    return {
+        "n_conversations": chats.height,
+        "n_answered_by_agent": answered.height,
+        "median_first_response_minutes": _clean(row["median"]),
+        "p90_first_response_minutes": _clean(row["p90"]),
+        "sla_first_response_achievement": _clean(row["achievement"]),
+    }

@@ -1,6 +1,9 @@
 """Per-ticket complaint metrics: response and resolution times (hours), SLA breaches, recurrence.
 
-Times are calendar hours unless the column says ``business``. A duration is null until both of its events
+Times are calendar hours unless the column says ``business``. ``resolution_hours`` is the full resolution
+(to the last resolution: a ticket reopened after its recorded resolution is open again);
+``first_resolution_hours`` is to the first resolution (null when a reopen hides it). SLA breaches use the
+clock named by ``complaints.sla_clock`` (calendar or business hours). A duration is null until both of its events
 exist: an unanswered ticket has no first-response time, never a zero. An SLA breach is ``True`` once the
 target is exceeded (also for a ticket still waiting at the as-of time), ``False`` once the event happened in
 time, and null while it is still undecided.
@@ -137,6 +140,11 @@ def compute_ticket_metrics(
     frame = tickets.with_row_index("record", offset=1).with_columns(
         pl.col("record").cast(pl.Int64), pl.col("priority").cast(pl.String).str.to_lowercase()
     )
+    if config.default_priority is not None:
+        n_null = frame["priority"].null_count()
+        if n_null:
+            log.info("%d tickets without a priority get complaints.default_priority %r", n_null, config.default_priority)
+        frame = frame.with_columns(pl.col("priority").fill_null(config.default_priority))
     late = frame.filter(pl.col("created_at") > as_of).height
     if late:
         log.info("%d tickets created after the as-of time %s are left out", late, as_of.isoformat())
@@ -178,43 +186,77 @@ def compute_ticket_metrics(
 
     fr_target = pl.col("priority").replace_strict(dict(config.first_response_hours), default=None, return_dtype=pl.Float64)
     res_target = pl.col("priority").replace_strict(dict(config.resolution_hours), default=None, return_dtype=pl.Float64)
-    waited = (pl.lit(as_of).cast(pl.Datetime("us", "UTC")) - pl.col("created_at")).dt.total_microseconds() / _US_PER_HOUR
+    # Reopened tickets count until their last resolution: a reopen after the recorded resolution means that
+    # resolution was only the first one and the ticket is open again. A reopen before it means the recorded
+    # resolution is the final one and the first resolution's time is not in the export (null).
+    reopened_after = pl.col("reopened_at").is_not_null() & pl.col("resolved_at").is_not_null() & (
+        pl.col("reopened_at") > pl.col("resolved_at")
+    )
+    frame = frame.with_columns(
+        first_resolved_at=pl.when(pl.col("reopened_at").is_null() | reopened_after).then(pl.col("resolved_at")),
+        resolved_at=pl.when(reopened_after).then(None).otherwise(pl.col("resolved_at")),
+        # Closed in the help desk without a resolution time (exports such as the CFPB's): not open, but its
+        # resolution SLA cannot be decided.
+        # (A status counts as closed when it starts with one of complaints.closed_statuses, case-insensitive:
+        # "Closed with explanation" is closed.)
+        _closed_untimed=pl.col("resolved_at").is_null()
+        & pl.any_horizontal(
+            [pl.col("status").cast(pl.String).str.to_lowercase().str.starts_with(s.lower()) for s in config.closed_statuses]
+            or [pl.lit(False)]
+        ).fill_null(False),
+    )
+    cal = config.business_calendar
+    as_of_col = pl.lit(as_of).cast(pl.Datetime("us", "UTC"))
+    frame = frame.with_columns(_as_of=as_of_col)
+    if cal.enabled:
+        frame = frame.with_columns(
+            first_response_business_hours=business_hours_between(frame["created_at"], frame["first_response_at"], cal),
+            resolution_business_hours=business_hours_between(frame["created_at"], frame["resolved_at"], cal),
+            _waited_business=business_hours_between(frame["created_at"], frame["_as_of"], cal),
+        )
+    waited = (as_of_col - pl.col("created_at")).dt.total_microseconds() / _US_PER_HOUR
     out = frame.with_columns(
         first_response_hours=_hours("first_response_at"),
+        first_resolution_hours=_hours("first_resolved_at"),
         resolution_hours=_hours("resolved_at"),
         _waited=waited,
-        _resolved_hours=_hours("resolved_at"),
         _fr_target=fr_target,
         _res_target=res_target,
-    ).with_columns(
+    )
+    if config.sla_clock == "business":
+        fr_h, res_h, wait_h = "first_response_business_hours", "resolution_business_hours", "_waited_business"
+    else:
+        fr_h, res_h, wait_h = "first_response_hours", "resolution_hours", "_waited"
+    out = out.with_columns(
         # Response clock: stops at the first response; a ticket solved without any response counts as met
         # if it was solved within the response target; one still waiting is breached once past its target.
         first_response_breached=pl.when(pl.col("_fr_target").is_null())
         .then(None)
-        .when(pl.col("first_response_hours").is_not_null())
-        .then(pl.col("first_response_hours") > pl.col("_fr_target"))
-        .when(pl.col("_resolved_hours").is_not_null())
-        .then(pl.col("_resolved_hours") > pl.col("_fr_target"))
-        .when(pl.col("_waited") > pl.col("_fr_target"))
+        .when(pl.col(fr_h).is_not_null())
+        .then(pl.col(fr_h) > pl.col("_fr_target"))
+        .when(pl.col(res_h).is_not_null())
+        .then(pl.col(res_h) > pl.col("_fr_target"))
+        .when(pl.col("_closed_untimed"))
+        .then(None)
+        .when(pl.col(wait_h) > pl.col("_fr_target"))
         .then(True)
         .otherwise(None),
         resolution_breached=pl.when(pl.col("_res_target").is_null())
         .then(None)
-        .when(pl.col("resolution_hours").is_not_null())
-        .then(pl.col("resolution_hours") > pl.col("_res_target"))
-        .when(pl.col("_waited") > pl.col("_res_target"))
+        .when(pl.col(res_h).is_not_null())
+        .then(pl.col(res_h) > pl.col("_res_target"))
+        .when(pl.col("_closed_untimed"))
+        .then(None)
+        .when(pl.col(wait_h) > pl.col("_res_target"))
         .then(True)
         .otherwise(None),
-        is_open=pl.col("resolved_at").is_null(),
+        is_open=pl.col("resolved_at").is_null() & ~pl.col("_closed_untimed"),
         reopened=pl.col("reopened_at").is_not_null(),
         escalated=pl.col("escalated").cast(pl.Boolean),
+        age_hours=pl.when(pl.col("resolved_at").is_null() & ~pl.col("_closed_untimed")).then(pl.col("_waited")),
+        sla_target_hours=pl.col("_res_target"),
+        sla_elapsed_hours=pl.when(pl.col("resolved_at").is_null() & ~pl.col("_closed_untimed")).then(pl.col(wait_h)),
     )
-    if config.business_calendar.enabled:
-        cal = config.business_calendar
-        out = out.with_columns(
-            first_response_business_hours=business_hours_between(out["created_at"], out["first_response_at"], cal),
-            resolution_business_hours=business_hours_between(out["created_at"], out["resolved_at"], cal),
-        )
     if topics is not None:
         require_columns(topics, ("ticket_id", "topic_id", "topic_label"), name="ticket topics")
         out = out.join(topics.select("ticket_id", "topic_id", "topic_label"), on="ticket_id", how="left")
@@ -222,6 +264,8 @@ def compute_ticket_metrics(
         out = out.with_columns(topic_id=pl.lit(None, pl.Int32), topic_label=pl.lit(None, pl.String))
     out = flag_recurrence(out, recurrence_days=config.recurrence_days)
     extra = [c for c in ("first_response_business_hours", "resolution_business_hours") if c in out.columns]
+    if "category" not in out.columns:
+        out = out.with_columns(category=pl.lit(None, pl.String))
     out = out.select(
         "ticket_id",
         "customer_id",
@@ -233,12 +277,17 @@ def compute_ticket_metrics(
         "resolved_at",
         "first_response_hours",
         "resolution_hours",
+        "first_resolution_hours",
         "first_response_breached",
         "resolution_breached",
         *extra,
         "escalated",
         "reopened",
         "is_open",
+        "age_hours",
+        "sla_target_hours",
+        "sla_elapsed_hours",
+        pl.col("category").cast(pl.String),
         pl.col("topic_id").cast(pl.Int32),
         "topic_label",
         "recurring",
@@ -260,3 +309,46 @@ def flag_recurrence(metrics: pl.DataFrame, *, recurrence_days: int) -> pl.DataFr
         recurring=(keyed & previous.is_not_null() & ((pl.col("created_at") - previous) <= window)).fill_null(False)
     )
 
+
+
+CHATS_FILE = "data/raw/chats"
+
+
+def chat_response_times(chats: pl.DataFrame, *, target_hours: float) -> pl.DataFrame:
+    """First response in each chat conversation: the first turn by a human ``agent``; bot turns never count.
+
+    ``chats`` has ``conversation_id, customer_id, started_at`` (UTC datetime) and ``turns`` (list of structs
+    ``speaker, at, text``; ``at`` an ISO 8601 string or a UTC datetime). Returns ``conversation_id,
+    customer_id, started_at, first_agent_at, first_response_hours`` (from the start to the first agent turn,
+    null when no agent ever answered), ``n_bot_turns``, ``n_agent_turns`` and ``first_response_breached``
+    (against ``target_hours``; null when no agent answered), sorted by ``conversation_id``.
+    """
+    require_columns(chats, ("conversation_id", "customer_id", "started_at", "turns"), name=CHATS_FILE)
+    turns = chats.select("conversation_id", pl.col("turns")).explode("turns").unnest("turns")
+    at = pl.col("at")
+    if turns.schema.get("at") == pl.String:
+        at = at.str.to_datetime(time_zone="UTC", time_unit="us")
+    turns = turns.with_columns(at.dt.convert_time_zone("UTC").alias("at"), pl.col("speaker").str.to_lowercase())
+    unknown = turns.filter(pl.col("speaker").is_not_null() & ~pl.col("speaker").is_in(["agent", "bot", "customer"]))
+    if unknown.height:
+        raise ValueError(
+            f"{CHATS_FILE}: conversation {unknown['conversation_id'][0]}: field turns.speaker "
+            f"{unknown['speaker'][0]!r} is not agent/bot/customer"
+        )
+    per = turns.group_by("conversation_id").agg(
+        first_agent_at=pl.col("at").filter(pl.col("speaker") == "agent").min(),
+        n_bot_turns=(pl.col("speaker") == "bot").sum().cast(pl.Int32),
+        n_agent_turns=(pl.col("speaker") == "agent").sum().cast(pl.Int32),
+    )
+    return (
+        chats.select("conversation_id", "customer_id", pl.col("started_at").dt.convert_time_zone("UTC"))
+        .join(per, on="conversation_id", how="left")
+        .with_columns(
+            first_response_hours=(pl.col("first_agent_at") - pl.col("started_at")).dt.total_microseconds()
+            / _US_PER_HOUR,
+            n_bot_turns=pl.col("n_bot_turns").fill_null(0),
+            n_agent_turns=pl.col("n_agent_turns").fill_null(0),
+        )
+        .with_columns(first_response_breached=pl.col("first_response_hours") > target_hours)
+        .sort("conversation_id")
+    )

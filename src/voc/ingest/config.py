@@ -25,6 +25,12 @@ class SourceConfig:
     kept in ``feedback.meta`` (text ones are PII-redacted); ``meta_customer_linked`` adds
     ``customer_linked`` (whether ``customer_id`` is known). ``values`` maps native values to target values
     per target field. ``timezone`` applies to naive timestamps (default ``base.timezone``).
+    ``null_values`` are native strings that mean "missing" in every column (e.g. ``None``, ``N/A``).
+    ``absent_fields`` names target fields the export does not have at all (e.g. ``created_at`` of a
+    review dump without dates); they are left null instead of stopping the stage. Only fields the
+    contract allows to be null may be absent (see ``voc.ingest.core.MAY_BE_ABSENT``).
+    ``path`` may hold ``$VAR``, ``${VAR}`` or ``${VAR:-default}``; a relative path is read from the
+    project root.
     """
 
     name: str
@@ -41,6 +47,8 @@ class SourceConfig:
     timezone: str | None = None
     timestamp_formats: tuple[str, ...] = ()
     encoding: str | None = None
+    null_values: tuple[str, ...] = ()
+    absent_fields: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,6 +12,8 @@ import dataclasses
 import datetime as dt
 import glob as globlib
 import logging
+import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,17 @@ ID_COLUMN: dict[str, str | None] = {
     "feedback": "feedback_id", "tickets": "ticket_id", "customers": "customer_id", "payments": "invoice_id",
     "events": None,
 }
+# required fields an export may lack entirely (``absent_fields``): the contract lets them be null, because
+# real snapshots have no such column (review dumps without dates, a churn snapshot without signup dates,
+# complaint exports without customer ids). A source that maps them still gets missing values quarantined.
+MAY_BE_ABSENT: dict[str, frozenset[str]] = {
+    "feedback": frozenset({"created_at"}), "tickets": frozenset({"customer_id"}),
+    "customers": frozenset({"signup_at"}), "payments": frozenset(), "events": frozenset(),
+}
+# kinds whose table carries a JSON object column built from ``meta_fields`` (feedback.meta,
+# customers.attributes: extra CRM fields of snapshot data, read by voc.churn.features.customer_attributes)
+META_KINDS = ("feedback", "customers")
+META_COLUMN = {"feedback": "meta", "customers": "attributes"}
 SORT_KEYS: dict[str, list[str]] = {
     "feedback": ["feedback_id"], "tickets": ["ticket_id"], "customers": ["customer_id"],
     "payments": ["invoice_id"], "events": ["customer_id", "ts", "event", "feature"],
@@ -91,17 +104,41 @@ def infer_format(source: SourceConfig, path: str) -> str:
     return EXTENSIONS[ext]
 
 
+_ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def expand_path(path: str, env: Mapping[str, str]) -> str:
+    """``path`` with ``$VAR``, ``${VAR}`` and ``${VAR:-default}`` replaced from ``env`` and ``~`` expanded.
+    An unset variable without a default is an :class:`IngestError` naming it."""
+
+    def value(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(3)
+        if env.get(name):
+            return env[name]
+        if m.group(2) is not None:
+            return m.group(2)
+        raise IngestError(f"path {path!r}: environment variable {name} is not set; set it or write ${{{name}:-default}}")
+
+    return os.path.expanduser(_ENV_VAR.sub(value, path))
+
+
 def resolve_files(source: SourceConfig, root: Path) -> list[Path]:
-    """The files of ``source.path`` (a glob, a file or a folder of .eml/.txt), sorted."""
-    pattern = root / source.path
+    """The files of ``source.path`` (a glob, a file or a folder of .eml/.txt; relative to ``root``, with
+    environment variables expanded, see :func:`expand_path`), sorted."""
+    try:
+        expanded = expand_path(source.path, os.environ)
+    except IngestError as exc:
+        raise IngestError(f"source {source.name!r}: {exc}") from exc
+    pattern = root / expanded
     if pattern.is_dir():
         fmt = source.format or ("eml" if any(pattern.glob("*.eml")) else "transcript")
         pattern = pattern / FOLDER_GLOB.get(fmt, "*")
     files = sorted(Path(p) for p in globlib.glob(str(pattern)) if Path(p).is_file())
     if not files:
         raise IngestError(
-            f"source {source.name!r}: no file matches {str(root / source.path)!r}; "
-            "fix `path:` in params.yaml ingest.sources or run `voc sample` to write data/raw/"
+            f"source {source.name!r}: no file matches {str(pattern)!r}; "
+            "fix `path:` in params.yaml ingest.sources (or the environment variable it names), "
+            "or run `voc sample` to write data/raw/"
         )
     return files
 
@@ -142,6 +179,17 @@ def stage_source(records: pl.DataFrame, source: SourceConfig) -> tuple[pl.DataFr
     unknown = sorted(set(source.columns) - set(fields))
     if unknown:
         raise IngestError(f"source {source.name!r}: `columns` maps unknown target field(s) {unknown}; allowed: {sorted(fields)}")
+    allowed_absent = MAY_BE_ABSENT[source.kind] | {f for f, (_, req) in fields.items() if not req}
+    bad_absent = sorted(set(source.absent_fields) - allowed_absent)
+    if bad_absent:
+        raise IngestError(f"source {source.name!r}: `absent_fields` {bad_absent} must be present in a {source.kind} table; allowed absent: {sorted(allowed_absent)}")
+    both = sorted(set(source.absent_fields) & set(source.columns))
+    if both:
+        raise IngestError(f"source {source.name!r}: {both} are both mapped in `columns` and listed in `absent_fields`; keep one")
+    if source.null_values:
+        nulls = list(source.null_values)
+        strings = [c for c, t in records.schema.items() if t == pl.String and not c.startswith("_")]
+        records = records.with_columns([pl.when(pl.col(c).str.strip_chars().is_in(nulls)).then(None).otherwise(pl.col(c)).alias(c) for c in strings])
     wanted = list(source.columns.values()) + list(source.text_fields) + list(source.meta_fields)
     wanted += [source.feedback_text] if source.feedback_text else []
     missing = [c for c in wanted if c not in records.columns]
@@ -159,7 +207,7 @@ def stage_source(records: pl.DataFrame, source: SourceConfig) -> tuple[pl.DataFr
             exprs.append(pl.concat_str(parts, separator="\n", ignore_nulls=True).alias(field) if parts else pl.lit(None, pl.String).alias(field))
             continue
         if native is None or native not in records.columns:
-            if required and records.height > 0 and not (field == "channel"):
+            if required and records.height > 0 and field != "channel" and field not in source.absent_fields:
                 raise IngestError(
                     f"source {source.name!r}: required field {field!r} has no column in {where}; "
                     f"map it with `columns: {{{field}: <native column>}}` in params.yaml ingest.sources"
@@ -172,7 +220,7 @@ def stage_source(records: pl.DataFrame, source: SourceConfig) -> tuple[pl.DataFr
             exprs.append(pl.col(native).alias(field))
         else:
             exprs.append(_as_string(records, native).alias(field))
-    if source.kind == "feedback" or source.feedback_text:
+    if source.kind in META_KINDS or source.feedback_text:
         meta = [_as_string(records, c).alias(c) for c in source.meta_fields if c in records.columns]
         exprs.append(pl.struct(meta).alias("_meta") if meta else pl.lit(None, pl.Struct({})).alias("_meta"))
     if source.feedback_text:
@@ -227,6 +275,7 @@ def check_contract(
     typed: list[pl.Expr] = []
     ref = pl.lit(reference_time).cast(pl.Datetime("us", "UTC"))
     for field, (ftype, required) in fields.items():
+        required = required and field not in source.absent_fields
         raw = pl.col(field)
         if field in source.values:
             checks.append((raw == "\x00unmapped", field, f"unmapped value (allowed: {sorted(map(str, source.values[field]))})"))
@@ -371,7 +420,7 @@ def ingest_batches(batches: Mapping[str, RawBatch], config: IngestConfig, *, tim
         )
         quarantine += [malformed, bad]
         counts[source.name] = {"rows_in": batch.records.height + batch.malformed.height, "rows_quarantined": bad.height + malformed.height}
-        if source.kind == "feedback" or source.feedback_text:
+        if source.kind in META_KINDS or source.feedback_text:
             good = _redact_meta(good)
             good = good.with_columns(_meta_json(good, source).alias("_meta"))
         if source.kind == "feedback":
@@ -395,7 +444,7 @@ def ingest_batches(batches: Mapping[str, RawBatch], config: IngestConfig, *, tim
     tables: dict[str, pl.DataFrame] = {}
     for kind, frames in per_kind.items():
         cols = list(KIND_FIELDS[kind])
-        extra = ["_meta", "_derived"] if kind == "feedback" else []
+        extra = ["_meta", "_derived"] if kind == "feedback" else ["_meta"] if kind in META_KINDS else []
         frames = [f.with_columns([pl.lit(None).alias(c) for c in extra if c not in f.columns]).select(POS + cols + extra) for f in frames]
         frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
         if frame.height == 0:
@@ -415,7 +464,9 @@ def ingest_batches(batches: Mapping[str, RawBatch], config: IngestConfig, *, tim
             counts[name][key] = counts[name].get(key, 0) + int(n)
         frame = frame.filter(pl.col("_dup").is_null())
         if kind == "feedback":
-            frame = frame.with_columns(pl.col("_source").alias("source"), pl.col("_meta").alias("meta"))
+            frame = frame.with_columns(pl.col("_source").alias("source"))
+        if kind in META_KINDS:
+            frame = frame.with_columns(pl.col("_meta").fill_null("{}").alias(META_COLUMN[kind]))
         tables[kind] = frame
     for name, c in counts.items():
         src = sources[name]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import email
+import email.header
+import email.message
 import email.policy
 import email.utils
 import io
@@ -66,11 +68,44 @@ def _with_position(frame: pl.DataFrame, file: str, records: pl.Series) -> pl.Dat
     return frame.with_columns(pl.lit(file).alias("_file"), records.cast(pl.Int64).alias("_record"))
 
 
+_BARE_CR = re.compile(r"\r(?!\n)")
+_CR_MARK = "\ue000"  # a private-use character that stands in for a bare CR while the csv module parses
+
+
+def _read_unquoted(text: str, file: str, separator: str) -> RawBatch | None:
+    """Vectorised fast path for a delimited file without quotes or bare CRs (most machine exports): split
+    lines and fields with polars. Returns None when any non-blank line has the wrong field count, so the
+    caller's ``csv`` path reports the malformed lines. Same output as the ``csv`` path."""
+    lines = pl.Series(text.split("\n")).str.strip_suffix("\r")
+    header = [h.strip() for h in lines[0].split(separator)] if len(lines) else []
+    if not header or len(set(header)) != len(header):
+        return None
+    keep = (lines.str.strip_chars().str.len_chars() > 0)
+    keep[0] = False
+    idx = keep.arg_true()
+    body = lines.gather(idx)
+    n = len(header)
+    if not bool((body.str.count_matches(separator, literal=True) == n - 1).all()):
+        return None
+    parts = body.str.split_exact(separator, n - 1).struct.unnest()
+    frame = parts.rename(dict(zip(parts.columns, header, strict=True))).with_columns(pl.all().replace("", None))
+    return RawBatch(_with_position(frame, file, idx + 1), _malformed([]))
+
+
 def read_delimited(path: Path, *, separator: str = ",", encoding: str | None = None) -> RawBatch:
     """CSV/TSV via the C ``csv`` parser (quoted newlines, doubled quotes). A record whose field count
     differs from the header is malformed; blank lines are not records. (polars' reader pads short rows
     with empty strings, so it cannot tell a malformed line from empty fields.)"""
     text = decode_bytes(path.read_bytes(), encoding=encoding)
+    if '"' not in text and "\r" not in text.replace("\r\n", ""):
+        fast = _read_unquoted(text, str(path), separator)
+        if fast is not None:
+            return fast
+    # A bare CR in a file whose lines end in LF or CRLF is content, not a line end (e.g. a tweet pasted
+    # with CRs into an unquoted field): protect it so the record stays whole; restored after parsing.
+    bare_cr = "\n" in text and _BARE_CR.search(text) is not None
+    if bare_cr:
+        text = _BARE_CR.sub(_CR_MARK, text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     file = str(path)
     try:
@@ -103,7 +138,11 @@ def read_delimited(path: Path, *, separator: str = ",", encoding: str | None = N
         line = reader.line_num + 1
     frame = pl.DataFrame(rows, schema=dict.fromkeys(header, pl.String), orient="row") if rows else pl.DataFrame(schema=dict.fromkeys(header, pl.String))
     frame = frame.with_columns(pl.all().replace("", None))
-    return RawBatch(_with_position(frame, file, pl.Series(starts, dtype=pl.Int64)), _malformed(bad))
+    bad_frame = _malformed(bad)
+    if bare_cr:
+        frame = frame.with_columns(pl.all().str.replace_all(_CR_MARK, "\r", literal=True))
+        bad_frame = bad_frame.with_columns(pl.col("value").str.replace_all(_CR_MARK, "\r", literal=True))
+    return RawBatch(_with_position(frame, file, pl.Series(starts, dtype=pl.Int64)), bad_frame)
 
 
 def read_jsonl(path: Path, *, encoding: str | None = None) -> RawBatch:
@@ -181,36 +220,68 @@ def strip_quoted_reply(body: str) -> str:
 
 
 def _email_body(msg: email.message.Message) -> str:
-    part = msg.get_body(preferencelist=("plain", "html")) if isinstance(msg, email.message.EmailMessage) else None
+    """The text of a message parsed with the fast ``compat32`` policy: the first text/plain part (else
+    text/html, stripped), transfer encoding and charset decoded, quoted reply removed."""
+    parts = list(msg.walk()) if msg.is_multipart() else [msg]
+    part = next((p for p in parts if p.get_content_type() == "text/plain" and not p.is_multipart()), None)
+    if part is None:
+        part = next((p for p in parts if p.get_content_type() == "text/html" and not p.is_multipart()), None)
     if part is None:
         return ""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        payload = str(payload or "").encode()
+    charset = part.get_content_charset() or "utf-8"
     try:
-        content = part.get_content()
-    except (LookupError, ValueError):
-        payload = part.get_payload(decode=True) or b""
-        content = decode_bytes(payload if isinstance(payload, bytes) else str(payload).encode())
+        content = payload.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        content = decode_bytes(payload)
     if part.get_content_type() == "text/html":
         content = str(strip_html(pl.Series([content])).item() or "")
-    return strip_quoted_reply(str(content))
+    return strip_quoted_reply(content.replace("\r\n", "\n"))
+
+
+def _header(msg: email.message.Message, name: str) -> str | None:
+    raw = msg.get(name)
+    if raw is None:
+        return None
+    return str(email.header.make_header(email.header.decode_header(str(raw)))).strip()
 
 
 def parse_eml(path: Path) -> dict[str, str | None]:
     """One RFC 822 message: headers ``Message-ID`` (angle brackets dropped), ``Date`` (as ISO 8601),
-    ``Subject``, ``X-Customer-ID``, and ``body`` (text/plain preferred, HTML stripped, transfer encoding
-    decoded, quoted reply removed). ``From``/``To`` are not kept (PII)."""
-    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    date, mid, subject, cust = (msg.get(h) for h in ("Date", "Message-ID", "Subject", "X-Customer-ID"))
+    ``Subject`` (RFC 2047 decoded), ``X-Customer-ID``, and ``body`` (text/plain preferred, HTML stripped,
+    transfer encoding decoded, quoted reply removed). ``From``/``To`` are not kept (PII). Parsed with the
+    ``compat32`` policy: about 5x faster than ``email.policy.default``, whose header objects ingest does
+    not need."""
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.compat32)
+    date, mid, subject, cust = (_header(msg, h) for h in ("Date", "Message-ID", "Subject", "X-Customer-ID"))
     try:
-        date_iso = email.utils.parsedate_to_datetime(str(date)).isoformat() if date else None
+        date_iso = email.utils.parsedate_to_datetime(date).isoformat() if date else None
     except (TypeError, ValueError):
-        date_iso = str(date)
+        date_iso = date
     return {
-        "Message-ID": str(mid).strip().strip("<>") or None if mid else None,
+        "Message-ID": mid.strip("<>") or None if mid else None,
         "Date": date_iso,
-        "Subject": str(subject) if subject is not None else None,
-        "X-Customer-ID": str(cust).strip() or None if cust else None,
-        "body": _email_body(msg),
+        "Subject": subject,
+        "X-Customer-ID": cust or None,
+        "body": redact_sender_name(_email_body(msg), _header(msg, "From")),
     }
+
+
+def redact_sender_name(body: str, sender: str | None) -> str:
+    """Replace the sender's display name from ``From`` (the full name, then each part of 2+ letters,
+    whole words, case-sensitive) by ``[NAME]``: catches the name in the signature ("Best,\nHarry").
+    A first name that is also a capitalised word (``Will``) is redacted there too: over-redaction is
+    the safe side."""
+    if not sender or not body:
+        return body
+    name = email.utils.parseaddr(sender)[0].strip().strip('"')
+    parts = [p for p in re.split(r"[\s,]+", name) if len(p) >= 2 and p[0].isupper() and "@" not in p]
+    if not parts:
+        return body
+    words = sorted({name, *parts} - {""}, key=len, reverse=True)
+    return re.sub(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", "[NAME]", body)
 
 
 def _one_record_per_file(paths: list[Path], parse: Callable[[Path], dict[str, Any]]) -> RawBatch:

@@ -12,9 +12,26 @@ from voc.reports.markup import headline_cards, html_table, report_header
 from voc.reports.plotly_offline import use_offline_plotly
 from voc.reports.provenance import DataVersion, data_version, git_commit, md5_of_inputs
 from voc.reports.render import REPORTS, ReportsConfig, execute_report, export_html, render_reports
-from voc.reports.summaries import negative_verbatims, summarise_tickets, top_at_risk_customers
+from voc.reports.safety import ReportSafetyError, check_report, find_pii, visible_text
+from voc.reports.summaries import (
+    churn_risk_summary,
+    emerging_themes,
+    month_on_month,
+    negative_verbatims,
+    summarise_tickets,
+    themes_by_impact,
+    top_at_risk_customers,
+)
 
 __all__ = [
+    "ReportSafetyError",
+    "check_report",
+    "churn_risk_summary",
+    "emerging_themes",
+    "find_pii",
+    "month_on_month",
+    "themes_by_impact",
+    "visible_text",
     "REPORTS",
     "DataVersion",
     "ReportInputError",

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from voc.io import write_json, write_parquet
+from voc.io import write_json, write_parquet, write_text
 
 #: planted in one feedback text, one theme's representative and one churn reason: reports must escape it.
 XSS_TEXT = '<script>alert("xss")</script> the app crashed & lost my order'
@@ -71,6 +71,7 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         "monthly_charges": np.round(rng.uniform(10, 90, n_customers), 2),
         "cancelled_at": _ts([start + dt.timedelta(days=100) if c else None for c in churned]),  # type: ignore[list-item]
         "churned": churned.tolist(),
+        "attributes": ["{}"] * n_customers,  # src/voc/schemas.py CustomersSchema: extra CRM fields as JSON
     })
 
     topic_ids = [int(t) for t in rng.choice([-1, 0, 1, 2, 3], n_feedback, p=[0.1, 0.3, 0.2, 0.25, 0.15])]
@@ -206,8 +207,67 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         "revenue_at_risk": np.round(prob * customers["monthly_charges"].to_numpy() * 12, 2),
     }).sort("customer_id")
 
+    churn_scores = churn_scores.with_columns(
+        pl.when(pl.col("churn_probability") >= 0.5).then(pl.lit("call: offer a plan review"))
+        .otherwise(pl.lit("no action")).alias("next_best_action"))
+    payments = pl.DataFrame({
+        "invoice_id": [f"I{i:04d}" for i in range(n_customers * 3)],
+        "customer_id": [c for c in customer_ids for _ in range(3)],
+        "due_at": _ts([start + dt.timedelta(days=30 * k) for _ in customer_ids for k in range(3)]),
+        "paid_at": _ts([None if (i % 7 == 3) else start + dt.timedelta(days=30 * (i % 3) + 2)  # type: ignore[misc]
+                        for i in range(n_customers * 3)]),
+        "amount": [float(m) for m in customers["monthly_charges"] for _ in range(3)],
+        "failed_attempts": pl.Series([1 if i % 7 == 3 else 0 for i in range(n_customers * 3)], dtype=pl.Int32),
+    })
+    events = pl.DataFrame({
+        "customer_id": [c for c in customer_ids for _ in range(4)],
+        "ts": _ts([start + dt.timedelta(days=int(d)) for d in rng.integers(0, 118, n_customers * 4)]),
+        "event": ["login", "feature_use"] * (n_customers * 2),
+        "feature": [None, "export"] * (n_customers * 2),
+    }).sort("customer_id", "ts")
+    months = sorted(set(scored["month"].to_list()))
+    per_month = (ticket_metrics.with_columns(pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
+                 .group_by("month").agg(pl.len().cast(pl.Int64).alias("n_tickets"),
+                                        pl.col("resolution_hours").is_null().sum().cast(pl.Int64).alias("n_open"),
+                                        pl.col("escalated").cast(pl.Float64).mean().alias("recurrence_rate")))
+    complaints_by_month = (pl.DataFrame({"month": months}).join(per_month, on="month", how="left")
+                           .with_columns(pl.col("n_tickets", "n_open").fill_null(0), pl.col("recurrence_rate"))
+                           .with_columns(pl.col("n_open").cum_sum().alias("backlog_end")).sort("month"))
+    complaints_by_theme = (ticket_metrics.group_by("topic_id").agg(
+        pl.col("topic_label").first(), pl.len().cast(pl.Int64).alias("n_tickets"),
+        pl.col("escalated").cast(pl.Float64).mean().alias("recurrence_rate"),
+        (1.0 - pl.col("resolution_breached").cast(pl.Float64).mean()).alias("sla_resolution_achievement"),
+    ).sort("topic_id"))
+    alert_counts = joined.filter(pl.col("topic_id") >= 0).group_by("topic_id", "topic_label").agg(
+        pl.len().cast(pl.Int64).alias("window_count"))
+    theme_alerts = alert_counts.with_columns(
+        (pl.col("window_count") / n_feedback).alias("window_share"),
+        (pl.col("window_count") / n_feedback / 2).alias("baseline_share"),
+    ).with_columns(
+        (pl.col("window_share") / pl.col("baseline_share")).alias("lift"),
+        pl.when(pl.col("topic_id") == 3).then(0.001).otherwise(0.4).alias("p_value"),
+        (pl.col("topic_id") == 3).alias("flagged"),
+    ).sort("topic_id")
+    follow_up = (churn_scores.sort("churn_probability", descending=True).head(4)
+                 .join(customers.select("customer_id", "monthly_charges"), on="customer_id")
+                 .select("customer_id", (pl.col("monthly_charges") * 0.6).alias("value_at_risk"), "monthly_charges",
+                         pl.lit(0.6).alias("risk_weight"), pl.lit("detractor_no_contact").alias("reasons"),
+                         pl.lit("detractor (NPS 2), no contact within 48 h").alias("why"),
+                         pl.lit(XSS_TEXT).alias("verbatim"), pl.lit("survey:0000").alias("trigger_id"),
+                         pl.lit(start).alias("triggered_at"))
+                 .sort(["value_at_risk", "customer_id"], descending=[True, False]))
+
+    theme_drivers = (theme_sentiment.filter(pl.col("topic_id") >= 0).select(
+        "topic_id", "topic_label", pl.col("n").alias("n_nps"), (-pl.col("net_sentiment") / 10).alias("nps_impact"),
+        pl.lit(0.04).alias("impact_p_value"))
+        .with_columns(pl.col("nps_impact").rank("ordinal", descending=True).cast(pl.Int32).alias("driver_rank"))
+        .sort("topic_id"))
+
     metrics = _fixture_metrics(feedback, sentiment, scored, ticket_metrics, customers, topic_info)
     frames = {
+        "theme_drivers": theme_drivers,
+        "payments": payments, "events": events, "complaints_by_month": complaints_by_month,
+        "complaints_by_theme": complaints_by_theme, "theme_alerts": theme_alerts, "follow_up": follow_up,
         "feedback": feedback, "tickets": tickets, "customers": customers, "topics": topics,
         "topic_info": topic_info, "topics_over_time": topics_over_time, "sentiment": sentiment,
         "ticket_metrics": ticket_metrics, "churn_scores": churn_scores, "scores_by_channel": scores_by_channel,
@@ -274,17 +334,47 @@ def _fixture_metrics(feedback: pl.DataFrame, sentiment: pl.DataFrame, scored: pl
 
 def write_fixture_outputs(root: Path, *, seed: int) -> dict[str, Path]:
     """Write the fixture under ``root/data/{interim,processed,metrics}``; return every path written."""
-    from voc.reports.inputs import TABLES
+    from voc.reports.inputs import CSV_TABLES, TABLES
 
     frames, metrics = build_fixture_frames(seed=seed)
     written: dict[str, Path] = {}
     for name, frame in frames.items():
         kind, _ = TABLES[name]
-        path = root / "data" / kind / f"{name}.parquet"
-        write_parquet(frame, path)
+        path = root / "data" / kind / f"{name}.{'csv' if name in CSV_TABLES else 'parquet'}"
+        if name in CSV_TABLES:
+            write_text(frame.write_csv(), path)
+        else:
+            write_parquet(frame, path)
         written[name] = path
     for name, obj in metrics.items():
         path = root / "data" / "metrics" / f"{name}.json"
         write_json(json.loads(json.dumps(obj)), path)
         written[f"metrics/{name}"] = path
     return written
+
+
+def render_fixture_reports(base: Path, *, seed: int = 11,
+                           reports: tuple[str, ...] | None = None) -> tuple[Path, dict[str, Path], float]:
+    """Write the fixture under ``base`` and render the reports there, once: a second call with the same
+    ``base`` (another test folder in the same pytest session) reuses the HTML. Returns the fixture root, the
+    report paths and the seconds the first render took."""
+    import time
+
+    from voc.reports.render import ReportsConfig, render_reports
+
+    config = ReportsConfig() if reports is None else ReportsConfig(reports=reports)
+    done = base / "rendered.json"
+    if done.is_file():
+        record = json.loads(done.read_text(encoding="utf-8"))
+        return base, {k: Path(v) for k, v in record["written"].items()}, float(record["seconds"])
+    write_fixture_outputs(base, seed=seed)
+    notebooks = Path(__file__).resolve().parents[3] / "notebooks" / "reports"
+    start = time.perf_counter()
+    written = render_reports(
+        config, notebooks_dir=notebooks, output_dir=base / "data" / "reports",
+        interim_dir=base / "data" / "interim", processed_dir=base / "data" / "processed",
+        metrics_dir=base / "data" / "metrics", project_root=base, currency="GBP",
+    )
+    seconds = time.perf_counter() - start
+    write_json({"written": {k: str(v) for k, v in written.items()}, "seconds": seconds}, done)
+    return base, written, seconds

@@ -30,6 +30,18 @@ SCORES_BY_MONTH = ("metric", "month", *_SCORES[1:])
 THEME_SENTIMENT = ("topic_id", "topic_label", "n", "mean_sentiment", "share_negative", "share_positive",
                    "net_sentiment")
 
+PAYMENTS = ("invoice_id", "customer_id", "due_at", "paid_at", "amount", "failed_attempts")
+EVENTS = ("customer_id", "ts", "event", "feature")
+COMPLAINTS_BY_MONTH = ("month", "n_tickets", "n_open", "backlog_end", "recurrence_rate")
+COMPLAINTS_BY_THEME = ("topic_id", "topic_label", "n_tickets", "recurrence_rate", "sla_resolution_achievement")
+THEME_ALERTS = ("topic_id", "topic_label", "window_count", "baseline_share", "window_share", "lift", "p_value",
+                "flagged")
+THEME_DRIVERS = ("topic_id", "topic_label", "n_nps", "nps_impact", "impact_p_value", "driver_rank")
+FOLLOW_UP = ("customer_id", "value_at_risk", "monthly_charges", "reasons", "why", "verbatim", "triggered_at")
+
+#: tables stored as CSV (``<name>.csv``) rather than parquet.
+CSV_TABLES: frozenset[str] = frozenset({"follow_up"})
+
 #: file name -> (folder kind, required columns)
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "feedback": ("interim", FEEDBACK),
@@ -44,6 +56,13 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "scores_by_channel": ("processed", SCORES_BY_CHANNEL),
     "scores_by_month": ("processed", SCORES_BY_MONTH),
     "theme_sentiment": ("processed", THEME_SENTIMENT),
+    "payments": ("interim", PAYMENTS),
+    "events": ("interim", EVENTS),
+    "complaints_by_month": ("processed", COMPLAINTS_BY_MONTH),
+    "complaints_by_theme": ("processed", COMPLAINTS_BY_THEME),
+    "theme_alerts": ("processed", THEME_ALERTS),
+    "theme_drivers": ("processed", THEME_DRIVERS),
+    "follow_up": ("processed", FOLLOW_UP),
 }
 
 #: metrics file -> keys a report reads from it.
@@ -68,7 +87,10 @@ def read_table(path: str | Path, columns: Iterable[str]) -> pl.DataFrame:
     path = Path(path)
     if not path.exists():
         raise ReportInputError(f"{path}: file not found (run the stage that writes it, or `dvc repro`)")
-    frame = pl.read_parquet(path)
+    if path.suffix == ".csv":
+        frame = pl.read_csv(path, try_parse_dates=True, infer_schema_length=None)
+    else:
+        frame = pl.read_parquet(path)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ReportInputError(f"{path}: missing column(s) {missing}; found {frame.columns}")
@@ -97,15 +119,22 @@ def table_path(name: str, *, interim_dir: str | Path, processed_dir: str | Path)
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; known: {sorted(TABLES)}")
     kind, _ = TABLES[name]
-    return Path(interim_dir if kind == "interim" else processed_dir) / f"{name}.parquet"
+    suffix = "csv" if name in CSV_TABLES else "parquet"
+    return Path(interim_dir if kind == "interim" else processed_dir) / f"{name}.{suffix}"
 
 
 def load_inputs(tables: Iterable[str], metrics: Iterable[str], *, interim_dir: str | Path,
-                processed_dir: str | Path, metrics_dir: str | Path
+                processed_dir: str | Path, metrics_dir: str | Path, optional: Iterable[str] = ()
                 ) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, Any]], list[Path]]:
-    """Read the named tables and metrics files; also return every path read (for the data version)."""
+    """Read the named tables and metrics files; also return every path read (for the data version).
+    Tables in ``optional`` are read when their file exists and left out of the result otherwise."""
     frames: dict[str, pl.DataFrame] = {}
     paths: list[Path] = []
+    for name in optional:
+        path = table_path(name, interim_dir=interim_dir, processed_dir=processed_dir)
+        if path.exists():
+            frames[name] = read_table(path, TABLES[name][1])
+            paths.append(path)
     for name in tables:
         path = table_path(name, interim_dir=interim_dir, processed_dir=processed_dir)
         frames[name] = read_table(path, TABLES[name][1])

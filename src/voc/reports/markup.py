@@ -17,11 +17,12 @@ REPORT_TITLES: dict[str, str] = {
     "themes": "Themes",
     "complaints": "Complaints",
     "churn": "Churn",
+    "customer360": "Customer 360",
 }
 
 _STYLE = (
     "<style>.voc-table{border-collapse:collapse;font-size:13px;margin:8px 0}"
-    ".voc-table th,.voc-table td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
+    ".voc-table th,.voc-table td{border:1px solid #ccc;padding:4px 8px;text-align:left!important;vertical-align:top}"
     ".voc-table th{background:#f2f2f2}.voc-nav a{margin-right:14px;font-weight:600}"
     ".voc-version{color:#555;font-size:12px}.voc-cards{display:flex;gap:16px;flex-wrap:wrap}"
     ".voc-card{border:1px solid #ccc;border-radius:6px;padding:8px 14px;min-width:150px}"

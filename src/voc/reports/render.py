@@ -15,10 +15,11 @@ import nbformat
 from jinja2 import DictLoader
 
 from voc.io import write_text
+from voc.reports.safety import check_report
 
 log = logging.getLogger(__name__)
 
-REPORTS: tuple[str, ...] = ("index", "themes", "complaints", "churn")
+REPORTS: tuple[str, ...] = ("index", "themes", "complaints", "churn", "customer360")
 
 # The lab template, less everything it would fetch from a CDN (require.js, MathJax, mermaid, widgets):
 # the reports must render offline. Plotly's own bundle arrives inline in the first figure's output.
@@ -41,6 +42,8 @@ class ReportsConfig:
     risk_threshold: float = 0.5
     kernel_name: str = "python3"
     timeout_s: int = 600
+    top_n_timelines: int = 5
+    max_mb: float = 10.0
 
     def __post_init__(self) -> None:
         unknown = [r for r in self.reports if r not in REPORTS]
@@ -48,7 +51,9 @@ class ReportsConfig:
             raise ValueError(f"params reports.reports: unknown report(s) {unknown}; known: {list(REPORTS)}")
         if not 0.0 < self.risk_threshold < 1.0:
             raise ValueError(f"params reports.risk_threshold must be in (0, 1), got {self.risk_threshold}")
-        for name in ("top_n_themes", "top_n_customers", "verbatims_per_theme", "timeout_s"):
+        if self.max_mb <= 0:
+            raise ValueError(f"params reports.max_mb must be positive, got {self.max_mb}")
+        for name in ("top_n_themes", "top_n_customers", "verbatims_per_theme", "timeout_s", "top_n_timelines"):
             if getattr(self, name) < 1:
                 raise ValueError(f"params reports.{name} must be at least 1, got {getattr(self, name)}")
 
@@ -114,7 +119,8 @@ def render_reports(config: ReportsConfig, *, notebooks_dir: Path, output_dir: Pa
     }
     extra = {
         "themes": {"top_n_themes": config.top_n_themes, "verbatims_per_theme": config.verbatims_per_theme},
-        "index": {"top_n_themes": config.top_n_themes},
+        "index": {"top_n_themes": config.top_n_themes, "risk_threshold": config.risk_threshold},
+        "customer360": {"top_n_timelines": config.top_n_timelines},
         "churn": {"top_n_customers": config.top_n_customers, "risk_threshold": config.risk_threshold},
         "complaints": {},
     }
@@ -128,6 +134,7 @@ def render_reports(config: ReportsConfig, *, notebooks_dir: Path, output_dir: Pa
                        kernel_name=config.kernel_name, timeout_s=config.timeout_s, cwd=project_root)
         html_path = output_dir / f"{name}.html"
         size = export_html(executed, html_path)
+        check_report(name, html_path.read_text(encoding="utf-8"), max_bytes=int(config.max_mb * 1e6))
         log.info("report %s: %s (%.1f MB)", name, html_path, size / 1e6)
         written[name] = html_path
     return written

@@ -70,3 +70,47 @@ def negative_verbatims(feedback: pl.DataFrame, topics: pl.DataFrame, sentiment: 
         .sort(["_o", "sentiment_score", "feedback_id"])
         .select("topic_label", "feedback_id", "channel", "created_at", "sentiment_score", "text")
     )
+
+
+def month_on_month(scores_by_month: pl.DataFrame, *, metric: str) -> str:
+    """``+4 vs Feb 2024`` for the last two reliable months of ``metric`` (in its units), with ``(significant)``
+    when the table's ``significant`` column says so; a plain note when there are fewer than two."""
+    part = (scores_by_month.filter((pl.col("metric") == metric) & pl.col("reliable").fill_null(False))
+            .drop_nulls("value").sort("month"))
+    if part.height < 2:
+        return "too few responses a month for a trend"
+    prev, last = part.row(-2, named=True), part.row(-1, named=True)
+    digits = 1 if metric == "ces" else 0
+    delta = last["value"] - prev["value"]
+    sig = ""
+    if "significant" in part.columns and last.get("significant") is not None:
+        sig = " (significant)" if last["significant"] else " (not significant)"
+    return f"{delta:+.{digits}f} in {last['month']:%b %Y} vs {prev['month']:%b %Y}{sig}"
+
+
+def churn_risk_summary(churn_scores: pl.DataFrame, *, threshold: float) -> tuple[int, int, float]:
+    """(customers at or above ``threshold`` churn probability, customers scored, their revenue at risk)."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    above = churn_scores.filter(pl.col("churn_probability") >= threshold)
+    return above.height, churn_scores.height, float(above["revenue_at_risk"].fill_null(0).sum())
+
+
+def emerging_themes(theme_alerts: pl.DataFrame) -> pl.DataFrame:
+    """The flagged themes of ``theme_alerts`` (share now vs baseline), largest lift first; shares in %."""
+    return (
+        theme_alerts.filter(pl.col("flagged").fill_null(False))
+        .sort(["lift", "topic_id"], descending=[True, False], nulls_last=True)
+        .with_columns((100 * pl.col("window_share")).alias("window_pct"),
+                      (100 * pl.col("baseline_share")).alias("baseline_pct"))
+        .select("topic_label", "window_count", "window_pct", "baseline_pct", "lift", "p_value")
+    )
+
+
+def themes_by_impact(theme_drivers: pl.DataFrame, *, top_n: int) -> pl.DataFrame:
+    """The ``top_n`` themes that drag NPS down most (largest positive ``nps_impact``, points)."""
+    if top_n < 1:
+        raise ValueError(f"top_n must be at least 1, got {top_n}")
+    return (theme_drivers.filter(pl.col("topic_id") >= 0).drop_nulls("nps_impact")
+            .sort(["nps_impact", "topic_id"], descending=[True, False]).head(top_n)
+            .select("topic_label", "n_nps", "nps_impact", "impact_p_value"))

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import polars as pl
 
-TOKENS: tuple[str, ...] = ("EMAIL", "PHONE", "CARD", "IBAN", "IP", "ADDRESS")
+TOKENS: tuple[str, ...] = ("EMAIL", "PHONE", "CARD", "IBAN", "IP", "ADDRESS", "NAME")  # NAME: e-mail sender, in the reader
 
 EMAIL_RE = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 _STREET_SUFFIX = (

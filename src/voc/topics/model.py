@@ -1,8 +1,14 @@
-"""Themes: BERTopic on precomputed embeddings, seeded, with outlier reduction and readable labels."""
+"""Themes: BERTopic on precomputed embeddings, seeded, sized from the data, with outlier reduction.
+
+The theme size floor scales with the corpus (``min_topic_share``), so the number of themes comes from the data
+rather than from a preset k or from HDBSCAN's fixed default (which splits 20k short utterances into ~700
+micro-topics). Outliers are reassigned to their nearest theme when similar enough; the raw share is kept.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,27 +20,43 @@ from voc.topics.alerts import AlertsConfig
 log = logging.getLogger(__name__)
 
 OUTLIER = -1
+NO_THEME = "(no theme)"
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    """The ``topics.identity`` parameters: how a refit's themes are matched to the previous run's."""
+
+    min_similarity: float = 0.5     # a match needs at least this blended similarity (0..1)
+    centroid_weight: float = 0.7    # weight of centroid cosine; the rest is top-word overlap (Jaccard)
+    pinned_min_similarity: float = 0.35  # pinned themes (taxonomy.yaml) keep their key at a lower bar
 
 
 @dataclass(frozen=True)
 class TopicsConfig:
     """The ``topics:`` block of params.yaml."""
 
-    min_topic_size: int = 40
-    min_samples: int = 10
+    min_topic_share: float = 0.005  # smallest theme as a share of the items (HDBSCAN min_cluster_size)
+    min_topic_size: int = 10        # ... but never fewer items than this
+    max_topic_size: int = 500       # ... and the floor never rises above this, however large the corpus
+    min_samples: int | None = None  # HDBSCAN min_samples; null: min_cluster_size (HDBSCAN's own default)
+    cluster_selection: Literal["eom", "leaf"] = "eom"
     n_neighbors: int = 15
     n_components: int = 5
     ngram_max: int = 2
     min_df: int = 3
     top_n_words: int = 10
     label_words: int = 3
-    representation: Literal["ctfidf", "keybert", "mmr", "keybert+mmr"] = "keybert+mmr"
+    representation: Literal["ctfidf", "keybert", "mmr", "keybert+mmr"] = "ctfidf"
     mmr_diversity: float = 0.3
     outlier_strategy: Literal["none", "embeddings", "c-tf-idf", "distributions"] = "embeddings"
     outlier_threshold: float = 0.0
     nr_topics: int | None = None
+    n_representatives: int = 3      # verbatims per theme, closest to its centroid
+    parent_distance: float = 0.35   # themes whose centroids are closer (average-linkage cosine) share a parent
     extra_stop_words: tuple[str, ...] = field(default_factory=tuple)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
 
 
 @dataclass
@@ -45,6 +67,13 @@ class TopicResult:
     raw_topics: np.ndarray
     topics: np.ndarray
     info: pl.DataFrame
+    centroids: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def min_cluster_size(n_docs: int, config: TopicsConfig) -> int:
+    """HDBSCAN's min_cluster_size for a corpus of ``n_docs`` items: a share of it, clipped to the bounds."""
+    size = math.ceil(config.min_topic_share * n_docs)
+    return int(max(config.min_topic_size, min(size, config.max_topic_size)))
 
 
 def _vectorizer(config: TopicsConfig, n_docs: int) -> Any:
@@ -59,19 +88,65 @@ def _vectorizer(config: TopicsConfig, n_docs: int) -> Any:
     )
 
 
-def _representation(config: TopicsConfig) -> Any:
+def _representation(config: TopicsConfig, seed: int) -> Any:
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
 
     if config.representation == "ctfidf":
         return None
     if config.representation == "keybert":
-        return KeyBERTInspired(top_n_words=config.top_n_words, random_state=42)
+        return KeyBERTInspired(top_n_words=config.top_n_words, random_state=seed)
     if config.representation == "mmr":
         return MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words)
     return [
-        KeyBERTInspired(top_n_words=config.top_n_words * 2, random_state=42),
+        KeyBERTInspired(top_n_words=config.top_n_words * 2, random_state=seed),
         MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words),
     ]
+
+
+def make_reducer(config: TopicsConfig, *, seed: int) -> Any:
+    """The seeded UMAP that BERTopic uses (single-threaded, so two runs give the same layout)."""
+    from umap import UMAP
+
+    return UMAP(
+        n_neighbors=config.n_neighbors,
+        n_components=config.n_components,
+        min_dist=0.0,
+        metric="cosine",
+        random_state=seed,
+        n_jobs=1,
+    )
+
+
+def harmonise_duplicates(embeddings: np.ndarray, topics: np.ndarray) -> np.ndarray:
+    """Give identical embeddings (the same text) one theme: their most frequent one, ties to the lower id.
+
+    UMAP can place exact duplicates apart, so HDBSCAN may split them; one text, one theme keeps the saved
+    model's nearest-neighbour assignment equal to training.
+    """
+    if topics.size == 0:
+        return topics
+    rows = np.ascontiguousarray(embeddings)
+    _, group = np.unique(rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel(),
+                         return_inverse=True)
+    if group.max() + 1 == topics.size:
+        return topics
+    frame = pl.DataFrame({"g": group.ravel(), "t": topics})
+    winner = (
+        frame.group_by("g", "t").agg(pl.len().alias("n"))
+        .sort(["g", "n", "t"], descending=[False, True, False])
+        .unique("g", keep="first")
+    )
+    joined = frame.join(winner.select("g", pl.col("t").alias("w")), on="g", how="left", maintain_order="left")
+    return joined["w"].to_numpy().astype(topics.dtype)
+
+
+def theme_centroids(embeddings: np.ndarray, topics: np.ndarray) -> dict[int, np.ndarray]:
+    """Unit-length mean embedding of each theme (outliers excluded)."""
+    out: dict[int, np.ndarray] = {}
+    for t in sorted(set(topics.tolist()) - {OUTLIER}):
+        v = embeddings[topics == t].astype(np.float64).mean(axis=0)
+        out[int(t)] = (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
+    return out
 
 
 def fit_topic_model(
@@ -81,44 +156,39 @@ def fit_topic_model(
     config: TopicsConfig,
     seed: int,
     embedding_model: Any | None = None,
+    reducer: Any | None = None,
 ) -> TopicResult:
     """Fit BERTopic on precomputed embeddings; deterministic for a given seed.
 
-    The number of themes comes from the data (HDBSCAN), not from a preset k. Outliers (topic -1) are then
-    reassigned to their nearest theme when the similarity allows (``outlier_strategy``); the raw assignment
-    is kept so the raw outlier share can be reported. ``embedding_model`` (the same sentence-transformer that
-    made ``embeddings``) is needed for the KeyBERT-inspired and MMR labels; without it labels are c-TF-IDF.
+    The number of themes comes from the data (HDBSCAN with a size floor proportional to the corpus), not
+    from a preset k. Outliers (topic -1) are then reassigned to their nearest theme when the similarity
+    allows (``outlier_strategy``); the raw assignment is kept so the raw outlier share can be reported.
+    ``embedding_model`` (the sentence-transformer that made ``embeddings``) is needed for the KeyBERT-inspired
+    and MMR labels; without it labels are c-TF-IDF. ``reducer`` replaces the seeded UMAP (any object with
+    ``fit``/``transform``, e.g. a cached layout in the benchmark).
     """
-    from bertopic import BERTopic
-    from hdbscan import HDBSCAN
-    from umap import UMAP
-
     if len(docs) != embeddings.shape[0]:
         raise ValueError(f"fit_topic_model: {len(docs)} docs but {embeddings.shape[0]} embeddings")
-    if len(docs) < max(3 * config.min_topic_size, 20):
+    mcs = min_cluster_size(len(docs), config)
+    if len(docs) < max(3 * mcs, 20):
         raise ValueError(
-            f"fit_topic_model: {len(docs)} documents are too few for min_topic_size={config.min_topic_size}; "
+            f"fit_topic_model: {len(docs)} documents are too few for a theme size of {mcs} items; "
             "lower topics.min_topic_size in params.yaml or add data"
         )
-    umap_model = UMAP(
-        n_neighbors=config.n_neighbors,
-        n_components=config.n_components,
-        min_dist=0.0,
-        metric="cosine",
-        random_state=seed,
-        n_jobs=1,
-    )
+    from bertopic import BERTopic  # heavy imports (numba) only once the input is known to be usable
+    from hdbscan import HDBSCAN
+
     hdbscan_model = HDBSCAN(
-        min_cluster_size=config.min_topic_size,
+        min_cluster_size=mcs,
         min_samples=config.min_samples,
         metric="euclidean",
-        cluster_selection_method="eom",
+        cluster_selection_method=config.cluster_selection,
         prediction_data=True,
     )
-    representation = _representation(config) if embedding_model is not None else None
+    representation = _representation(config, seed) if embedding_model is not None else None
     model = BERTopic(
         embedding_model=embedding_model,
-        umap_model=umap_model,
+        umap_model=reducer if reducer is not None else make_reducer(config, seed=seed),
         hdbscan_model=hdbscan_model,
         vectorizer_model=_vectorizer(config, len(docs)),
         representation_model=representation,
@@ -134,6 +204,8 @@ def fit_topic_model(
         if config.outlier_strategy == "embeddings":
             kwargs["embeddings"] = embeddings
         topics = np.asarray(model.reduce_outliers(docs, raw.tolist(), **kwargs))
+    topics = harmonise_duplicates(embeddings, topics)
+    if not np.array_equal(topics, raw):
         model.update_topics(
             docs,
             topics=topics.tolist(),
@@ -141,14 +213,20 @@ def fit_topic_model(
             vectorizer_model=_vectorizer(config, len(docs)),
             representation_model=representation,
         )
-    info = topic_table(model, topics, docs, label_words=config.label_words)
+    centroids = theme_centroids(embeddings, topics)
+    info = topic_table(
+        model, topics, docs, label_words=config.label_words, embeddings=embeddings, centroids=centroids,
+        n_representatives=config.n_representatives,
+    )
+    info = add_parents(info, centroids, max_distance=config.parent_distance, label_words=config.label_words)
     log.info(
-        "themes: %d, raw outlier share %.3f, coverage %.3f",
+        "themes: %d (min size %d), raw outlier share %.3f, coverage %.3f",
         info.filter(pl.col("topic_id") != OUTLIER).height,
+        mcs,
         float((raw == OUTLIER).mean()),
         float((topics != OUTLIER).mean()),
     )
-    return TopicResult(model=model, raw_topics=raw, topics=topics, info=info)
+    return TopicResult(model=model, raw_topics=raw, topics=topics, info=info, centroids=centroids)
 
 
 def label_from_words(words: list[str], *, n: int) -> str:
@@ -166,31 +244,48 @@ def label_from_words(words: list[str], *, n: int) -> str:
     return " · ".join(chosen) if chosen else "(no words)"
 
 
-def _representative(docs: list[str], topics: np.ndarray, topic_id: int, model: Any) -> str:
-    reps = model.get_representative_docs(topic_id) if hasattr(model, "get_representative_docs") else None
-    if reps:
-        return min(reps, key=len) if len(reps) > 1 else reps[0]
+def _representatives(
+    docs: list[str], topics: np.ndarray, topic_id: int, embeddings: np.ndarray | None,
+    centroid: np.ndarray | None, n: int,
+) -> list[str]:
+    """Up to ``n`` distinct verbatims of a theme, closest to its centroid first (ties: earliest item)."""
     idx = np.flatnonzero(topics == topic_id)
-    return docs[int(idx[0])] if idx.size else ""
+    if embeddings is not None and centroid is not None and idx.size:
+        sims = embeddings[idx] @ centroid
+        idx = idx[np.lexsort((idx, -np.round(sims, 6)))]
+    out: list[str] = []
+    for i in idx.tolist():
+        if docs[i] not in out:
+            out.append(docs[i])
+        if len(out) == n:
+            break
+    return out
 
 
-def topic_table(model: Any, topics: np.ndarray, docs: list[str], *, label_words: int) -> pl.DataFrame:
-    """One row per theme: id, readable label, document count, top words and a representative verbatim."""
+def topic_table(
+    model: Any,
+    topics: np.ndarray,
+    docs: list[str],
+    *,
+    label_words: int,
+    embeddings: np.ndarray | None = None,
+    centroids: dict[int, np.ndarray] | None = None,
+    n_representatives: int = 3,
+) -> pl.DataFrame:
+    """One row per theme: id, readable label, document count, top words and representative verbatims."""
     rows = []
     ids, counts = np.unique(topics, return_counts=True)
     for topic_id, count in zip(ids.tolist(), counts.tolist(), strict=True):
         if topic_id == OUTLIER:
-            rows.append((OUTLIER, "(no theme)", count, "", ""))
+            rows.append((OUTLIER, NO_THEME, count, "", "", []))
             continue
-        words = [w for w, _ in (model.get_topic(topic_id) or [])]
+        words = [w for w, _ in (model.get_topic(topic_id) or []) if w]
+        reps = _representatives(
+            docs, topics, topic_id, embeddings, (centroids or {}).get(topic_id), n_representatives
+        )
         rows.append(
-            (
-                int(topic_id),
-                label_from_words(words, n=label_words),
-                int(count),
-                ", ".join(words),
-                _representative(docs, topics, topic_id, model),
-            )
+            (int(topic_id), label_from_words(words, n=label_words), int(count), ", ".join(words),
+             reps[0] if reps else "", reps)
         )
     return pl.DataFrame(
         rows,
@@ -200,15 +295,60 @@ def topic_table(model: Any, topics: np.ndarray, docs: list[str], *, label_words:
             "count": pl.Int64,
             "top_words": pl.String,
             "representative": pl.String,
+            "representatives": pl.List(pl.String),
         },
         orient="row",
     ).sort("topic_id")
 
 
+def add_parents(
+    info: pl.DataFrame, centroids: dict[int, np.ndarray], *, max_distance: float, label_words: int = 3
+) -> pl.DataFrame:
+    """Parent themes for the executive view: average-linkage clustering of theme centroids (cosine).
+
+    Themes closer than ``max_distance`` share a parent; ``parent_id`` is the id of the largest member theme
+    and ``parent_label`` joins the leading words of the members' labels, largest first. A theme with no close
+    neighbour is its own parent. The outlier row gets parent -1.
+    """
+    ids = sorted(centroids)
+    parent_of: dict[int, int] = {OUTLIER: OUTLIER}
+    if len(ids) == 1:
+        parent_of[ids[0]] = ids[0]
+    elif ids:
+        from scipy.cluster.hierarchy import fcluster, linkage
+        from scipy.spatial.distance import pdist
+
+        matrix = np.stack([centroids[i] for i in ids]).astype(np.float64)
+        groups = fcluster(linkage(pdist(matrix, metric="cosine"), method="average"), t=max_distance,
+                          criterion="distance")
+        counts = dict(zip(info["topic_id"].to_list(), info["count"].to_list(), strict=True))
+        for g in set(groups.tolist()):
+            members = [i for i, gg in zip(ids, groups.tolist(), strict=True) if gg == g]
+            head = max(members, key=lambda i: (counts.get(i, 0), -i))
+            for m in members:
+                parent_of[m] = head
+    labels = dict(zip(info["topic_id"].to_list(), info["topic_label"].to_list(), strict=True))
+    counts = dict(zip(info["topic_id"].to_list(), info["count"].to_list(), strict=True))
+    parent_label: dict[int, str] = {OUTLIER: NO_THEME}
+    for head in set(parent_of.values()) - {OUTLIER}:
+        members = sorted((m for m, p in parent_of.items() if p == head), key=lambda m: (-counts.get(m, 0), m))
+        words = [w for m in members for w in labels.get(m, "").split(" · ")[:1] if w and w != "(no words)"]
+        parent_label[head] = label_from_words(words, n=label_words)
+    return info.with_columns(
+        pl.col("topic_id").replace_strict(parent_of, default=OUTLIER, return_dtype=pl.Int32).alias("parent_id"),
+    ).with_columns(
+        pl.col("parent_id").replace_strict(parent_label, default=NO_THEME, return_dtype=pl.String)
+        .alias("parent_label"),
+    )
+
+
 def assign_topics(feedback_ids: pl.Series, topics: np.ndarray, info: pl.DataFrame) -> pl.DataFrame:
-    """The per-item assignment: feedback_id, topic_id, topic_label, sorted by feedback_id."""
+    """The per-item assignment: feedback_id, topic_id, topic_label (+ theme_key when known), by feedback_id."""
+    if len(feedback_ids) != len(topics):
+        raise ValueError(f"assign_topics: {len(feedback_ids)} ids but {len(topics)} topics")
     frame = pl.DataFrame({"feedback_id": feedback_ids, "topic_id": pl.Series(topics, dtype=pl.Int32)})
-    return frame.join(info.select("topic_id", "topic_label"), on="topic_id", how="left").sort("feedback_id")
+    cols = ["topic_id", "topic_label"] + [c for c in ("theme_key", "parent_id", "parent_label") if c in info.columns]
+    return frame.join(info.select(cols), on="topic_id", how="left").sort("feedback_id")
 
 
 def topics_over_time(assigned: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataFrame:
@@ -222,4 +362,24 @@ def topics_over_time(assigned: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataF
         .with_columns((pl.col("count") / pl.col("total")).alias("share"))
         .select("month", "topic_id", pl.col("count").cast(pl.Int64), "share")
         .sort("month", "topic_id")
+    )
+
+
+def theme_shares(assigned: pl.DataFrame, groups: pl.DataFrame, *, by: str) -> pl.DataFrame:
+    """Count and share of each theme within each value of ``by`` (e.g. channel, plan, region).
+
+    ``groups`` has feedback_id and the ``by`` column; items whose group is null are counted under "(unknown)"
+    rather than dropped.
+    """
+    if by not in groups.columns or "feedback_id" not in groups.columns:
+        raise ValueError(f"theme_shares: groups lacks 'feedback_id' or {by!r}")
+    joined = assigned.join(groups.select("feedback_id", pl.col(by).cast(pl.String)), on="feedback_id", how="left")
+    joined = joined.with_columns(pl.col(by).fill_null("(unknown)").alias("segment"))
+    counts = joined.group_by("segment", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
+    totals = joined.group_by("segment").agg(pl.len().alias("total"))
+    return (
+        counts.join(totals, on="segment")
+        .with_columns(pl.lit(by).alias("segment_type"), (pl.col("count") / pl.col("total")).alias("share"))
+        .select("segment_type", "segment", "topic_id", "count", "share")
+        .sort("segment_type", "segment", "topic_id")
     )

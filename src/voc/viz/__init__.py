@@ -3,21 +3,29 @@ title states the finding, computed from the data."""
 
 from voc.viz.churn import model_quality_figure, risk_distribution_figure
 from voc.viz.complaints import (
+    backlog_figure,
+    root_cause_pareto_figure,
     escalation_trend_figure,
     resolution_time_figure,
     sla_by_priority_figure,
     sla_trend_figure,
 )
+from voc.viz.customer import customer_timeline_figure
 from voc.viz.feedback import volume_by_channel_figure
 from voc.viz.scores import (
     headline_scores_figure,
     score_trend_figure,
+    score_trends_figure,
     scores_by_channel_figure,
     sentiment_gauge_figure,
 )
 from voc.viz.themes import theme_sentiment_figure, top_themes_figure, topics_over_time_figure
 
 __all__ = [
+    "backlog_figure",
+    "customer_timeline_figure",
+    "root_cause_pareto_figure",
+    "score_trends_figure",
     "escalation_trend_figure",
     "headline_scores_figure",
     "model_quality_figure",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from voc.viz._style import PALETTE, change_phrase, month_label, style
+from voc.viz._style import PALETTE, change_phrase, month_label, quote, style
 
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 
@@ -120,4 +122,62 @@ def escalation_trend_figure(monthly: pl.DataFrame) -> go.Figure:
     fig = style(fig, title=title, x_title="Month ticket opened", y_title=None)
     fig.update_yaxes(title_text="Tickets opened (count)", secondary_y=False)
     fig.update_yaxes(title_text="Escalated (% of tickets)", secondary_y=True, rangemode="tozero")
+    return fig
+
+
+def backlog_figure(complaints_by_month: pl.DataFrame) -> go.Figure:
+    """Open tickets at each month end (bars) and the share of tickets that repeat a customer's theme
+    (``recurrence_rate``, a fraction, drawn in %, right axis); the title states the latest backlog."""
+    _check_columns(complaints_by_month, ("month", "backlog_end", "recurrence_rate"), "complaints_by_month")
+    frame = complaints_by_month.sort("month")
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(x=frame["month"].to_list(), y=frame["backlog_end"].to_list(), name="open at month end",
+                         marker={"color": PALETTE[0]}), secondary_y=False)
+    fig.add_trace(go.Scatter(x=frame["month"].to_list(), y=(frame["recurrence_rate"] * 100).to_list(),
+                             mode="lines+markers", name="recurring (%)", line={"color": PALETTE[5], "width": 3}),
+                  secondary_y=True)
+    if frame.height:
+        last = frame.row(-1, named=True)
+        peak = frame.sort(["backlog_end", "month"], descending=[True, False]).row(0, named=True)
+        title = f"{last['backlog_end']:,} tickets open at the end of {month_label(last['month'])}"
+        if peak["month"] != last["month"]:
+            title += f" (peak {peak['backlog_end']:,} in {month_label(peak['month'])})"
+        rec = frame.drop_nulls("recurrence_rate")
+        if rec.height:
+            title += f"; {100 * rec['recurrence_rate'][-1]:.0f}% of last month's tickets repeat an earlier complaint"
+    else:
+        title = "No tickets"
+    fig = style(fig, title=title, x_title="Month", y_title=None)
+    fig.update_yaxes(title_text="Open tickets at month end (count)", secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title_text="Recurring (% of the month's tickets)", secondary_y=True, rangemode="tozero")
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    return fig
+
+
+def root_cause_pareto_figure(complaints_by_theme: pl.DataFrame, *, top_n: int = 12) -> go.Figure:
+    """Tickets per theme, largest first (bars), with the cumulative share of tickets (%, line): the few
+    themes that cause most complaints. Tickets without a theme are one bar, ``(no theme)``."""
+    _check_columns(complaints_by_theme, ("topic_id", "topic_label", "n_tickets"), "complaints_by_theme")
+    frame = (complaints_by_theme.with_columns(
+        pl.when(pl.col("topic_id").is_null() | (pl.col("topic_id") < 0)).then(pl.lit("(no theme)"))
+        .otherwise(pl.col("topic_label")).alias("label"))
+        .sort(["n_tickets", "topic_id"], descending=[True, False], nulls_last=True))
+    total = int(frame["n_tickets"].sum())
+    top = frame.head(top_n)
+    cumulative = (top["n_tickets"].cum_sum() * 100.0 / total).to_list() if total else []
+    labels = [html.escape(v) for v in top["label"].to_list()]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(x=labels, y=top["n_tickets"].to_list(), name="tickets", marker={"color": PALETTE[0]}),
+                  secondary_y=False)
+    fig.add_trace(go.Scatter(x=labels, y=cumulative, mode="lines+markers", name="cumulative share (%)",
+                             line={"color": PALETTE[1], "width": 3}), secondary_y=True)
+    if total:
+        k = next((i + 1 for i, c in enumerate(cumulative) if c >= 80.0), len(cumulative))
+        title = (f"{k} of {frame.height} themes cause {cumulative[k - 1]:.0f}% of the {total:,} tickets; "
+                 f"{quote(top['label'][0])} alone {100 * top['n_tickets'][0] / total:.0f}%")
+    else:
+        title = "No tickets"
+    fig = style(fig, title=title, x_title="Theme (root cause)", y_title=None)
+    fig.update_yaxes(title_text="Tickets (count)", secondary_y=False)
+    fig.update_yaxes(title_text="Cumulative share of tickets (%)", secondary_y=True, range=[0, 105])
     return fig

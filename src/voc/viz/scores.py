@@ -105,7 +105,28 @@ def score_trend_figure(scores_by_month: pl.DataFrame, *, metric: Metric) -> go.F
         title = f"{name}: too few responses per month to call a trend ({frame['n'].sum()} responses)"
     else:
         title = f"{name}: no responses in any month"
-    return style(fig, title=title, x_title="Month", y_title=axis)
+    fig = style(fig, title=title, x_title="Month", y_title=axis)
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    return fig
+
+
+def score_trends_figure(scores_by_month: pl.DataFrame) -> go.Figure:
+    """NPS, CSAT and CES by month side by side, each with its 95% CI band; the title states each change
+    between the first and last reliable months."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[METRICS[m][0] for m in ("nps", "csat", "ces")])
+    parts = []
+    for col, metric in enumerate(("nps", "csat", "ces"), start=1):
+        single = score_trend_figure(scores_by_month, metric=metric)  # type: ignore[arg-type]
+        for trace in single.data:
+            trace.showlegend = False
+            fig.add_trace(trace, row=1, col=col)
+        fig.update_yaxes(title_text=METRICS[metric][1], row=1, col=col)
+        fig.update_xaxes(dtick="M2", tickformat="%b %Y", row=1, col=col)
+        title = single.layout.title.text.replace("<br>", " ")
+        parts.append(title.split(" (now")[0] if " since " in title else title)
+    fig = style(fig, title="; ".join(parts), x_title=None, y_title=None)
+    fig.update_layout(height=440, margin={"t": 120})
+    return fig
 
 
 def scores_by_channel_figure(scores_by_channel: pl.DataFrame, *, metric: Metric) -> go.Figure:

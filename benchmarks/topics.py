@@ -1,0 +1,253 @@
+"""Benchmark the themes stage against labelled public data and two baselines (run by hand).
+
+    python benchmarks/topics.py                 # all datasets, 3 seeds; writes benchmarks/results/topics.json
+    python benchmarks/topics.py --embed-only    # only fill the embedding cache under benchmarks/work/
+
+Datasets (in ../shared/data): the CFPB complaint narratives with their Product label, and the Bitext support
+utterances with their category and intent labels. Methods, all on the same MiniLM embeddings:
+  ours             voc.topics.fit_topic_model with the params.yaml defaults (not told k);
+  bertopic_default BERTopic() with its default UMAP/HDBSCAN/vectorizer (UMAP seeded so seeds are comparable);
+  kmeans_k<k>      k-means on the embeddings told the true k of each label set, words by BERTopic's c-TF-IDF.
+Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes,
+raw outlier share, NPMI coherence and topic diversity of each theme's top-10 words; mean and standard
+deviation over the seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / "work"
+os.environ.setdefault("NUMBA_CACHE_DIR", str(WORK / "numba"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+
+from voc.config import load_section, read_params  # noqa: E402
+from voc.embedding import embed_texts, embeddings_matrix, load_embedder  # noqa: E402
+from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
+from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
+
+log = logging.getLogger("benchmarks.topics")
+DATA = ROOT.parent / "shared" / "data"
+SEEDS = (42, 43, 44)
+
+
+def load_datasets() -> dict[str, dict[str, Any]]:
+    """The labelled corpora: texts and one or more label columns each."""
+    cfpb = pl.read_csv(DATA / "complaints_cfpb" / "cfpb_narratives_by_product_sample.csv")
+    cfpb = cfpb.rename({"": "row", "Consumer complaint narrative": "text"}).filter(
+        pl.col("text").is_not_null() & (pl.col("text").str.strip_chars() != "")
+    )
+    bitext_path = next((DATA / "support_intents_bitext").glob("*.csv"))
+    bitext = pl.read_csv(bitext_path).rename({"utterance": "text"}).filter(pl.col("text").is_not_null())
+    return {
+        "cfpb_narratives": {"texts": cfpb["text"].to_list(), "labels": {"product": cfpb["Product"].to_list()}},
+        "bitext_utterances": {
+            "texts": bitext["text"].to_list(),
+            "labels": {"category": bitext["category"].to_list(), "intent": bitext["intent"].to_list()},
+        },
+    }
+
+
+def cached_embeddings(name: str, texts: list[str], embedder: Any) -> np.ndarray:
+    """Embed with voc.embedding (long texts chunked and pooled), cached under benchmarks/work/."""
+    path = WORK / f"{name}.embeddings.npy"
+    if path.exists():
+        emb = np.load(path)
+        if emb.shape[0] == len(texts):
+            return emb
+    start = time.perf_counter()
+    items = pl.DataFrame({"feedback_id": [f"{i:07d}" for i in range(len(texts))], "text": texts})
+    result = embed_texts(items, embedder(), batch_size=64, max_words=180, show_progress=True)
+    if result.embeddings.height != len(texts):
+        raise ValueError(f"{name}: {len(texts) - result.embeddings.height} texts were not embedded")
+    emb = embeddings_matrix(result.embeddings.sort("feedback_id"))
+    WORK.mkdir(parents=True, exist_ok=True)
+    np.save(path, emb)
+    log.info("%s: embedded %d texts in %.0f s", name, len(texts), time.perf_counter() - start)
+    return emb
+
+
+class CachedLayout:
+    """A stand-in for UMAP that returns a precomputed layout of the same embeddings (fit is a no-op)."""
+
+    def __init__(self, layout: np.ndarray) -> None:
+        self.layout = layout
+
+    def fit(self, x: Any, y: Any = None) -> CachedLayout:
+        if x.shape[0] != self.layout.shape[0]:
+            raise ValueError(f"CachedLayout: {x.shape[0]} rows but the layout has {self.layout.shape[0]}")
+        return self
+
+    def transform(self, x: Any) -> np.ndarray:
+        return self.layout
+
+
+def umap_layout(name: str, emb: np.ndarray, seed: int, *, n_neighbors: int = 15, n_components: int = 5) -> np.ndarray:
+    """BERTopic's default UMAP (15 neighbours, 5 dims, min_dist 0, cosine), seeded; cached per seed."""
+    from umap import UMAP
+
+    path = WORK / f"{name}.umap{n_neighbors}x{n_components}.seed{seed}.npy"
+    if path.exists():
+        return np.load(path)
+    start = time.perf_counter()
+    layout = UMAP(n_neighbors=n_neighbors, n_components=n_components, min_dist=0.0, metric="cosine",
+                  random_state=seed, n_jobs=1).fit_transform(emb)
+    np.save(path, layout)
+    log.info("%s: UMAP layout for seed %d in %.0f s", name, seed, time.perf_counter() - start)
+    return layout
+
+
+def topic_words(model: Any, topics: np.ndarray) -> list[list[str]]:
+    """Top-10 words of each theme (outliers excluded), as the model reports them."""
+    ids = sorted(set(np.asarray(topics).tolist()) - {-1})
+    return [[w for w, _ in (model.get_topic(t) or [])][:10] for t in ids]
+
+
+def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], texts: list[str],
+          labels: dict[str, list[str]], seconds: float) -> dict[str, Any]:
+    """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run."""
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
+    out: dict[str, Any] = {
+        "n_topics": int(len(set(topics.tolist()) - {-1})),
+        "raw_outlier_share": float((raw == -1).mean()),
+        "coverage": float((topics != -1).mean()),
+        "npmi": npmi_coherence(words, texts),
+        "diversity": topic_diversity(words),
+        "seconds": seconds,
+    }
+    for label, values in labels.items():
+        out[f"ami_{label}"] = float(adjusted_mutual_info_score(values, topics))
+        out[f"ari_{label}"] = float(adjusted_rand_score(values, topics))
+    return out
+
+
+def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfig, st_model: Any) -> dict[str, Any]:
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    start = time.perf_counter()
+    result = fit_topic_model(ds["texts"], ds["embeddings"], config=cfg, seed=seed, embedding_model=st_model,
+                             reducer=CachedLayout(layout))
+    seconds = time.perf_counter() - start
+    out = score(result.topics, result.raw_topics, topic_words(result.model, result.topics), ds["texts"],
+                ds["labels"], seconds)
+    parents = dict(zip(result.info["topic_id"].to_list(), result.info["parent_id"].to_list(), strict=True))
+    parent_of = np.array([parents[int(t)] for t in result.topics])
+    out["n_parents"] = int(len(set(parent_of.tolist()) - {-1}))
+    for label, values in ds["labels"].items():
+        out[f"parent_ami_{label}"] = float(adjusted_mutual_info_score(values, parent_of))
+    return out
+
+
+def run_bertopic_default(ds: dict[str, Any], layout: np.ndarray, seed: int, st_model: Any) -> dict[str, Any]:
+    from bertopic import BERTopic
+
+    start = time.perf_counter()
+    model = BERTopic(embedding_model=st_model, umap_model=CachedLayout(layout))
+    topics = np.asarray(model.fit_transform(ds["texts"], embeddings=ds["embeddings"])[0])
+    seconds = time.perf_counter() - start
+    return score(topics, topics, topic_words(model, topics), ds["texts"], ds["labels"], seconds)
+
+
+def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any) -> dict[str, Any]:
+    from bertopic import BERTopic
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from sklearn.cluster import KMeans
+
+    start = time.perf_counter()
+    model = BERTopic(embedding_model=st_model, umap_model=BaseDimensionalityReduction(),
+                     hdbscan_model=KMeans(n_clusters=k, random_state=seed, n_init=10))
+    topics = np.asarray(model.fit_transform(ds["texts"], embeddings=ds["embeddings"])[0])
+    seconds = time.perf_counter() - start
+    return score(topics, topics, topic_words(model, topics), ds["texts"], ds["labels"], seconds)
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and standard deviation (population, over seeds) of every figure."""
+    out: dict[str, Any] = {}
+    for key in runs[0]:
+        values = np.array([r[key] for r in runs], dtype=np.float64)
+        out[key] = {"mean": round(float(values.mean()), 4), "std": round(float(values.std()), 4)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--embed-only", action="store_true")
+    parser.add_argument("--datasets", default="cfpb_narratives,bitext_utterances",
+                        help="comma-separated; results for other datasets already in the JSON are kept")
+    parser.add_argument("--seeds", default=",".join(map(str, SEEDS)), help="comma-separated seeds")
+    args = parser.parse_args()
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _embedder: list[Any] = []
+
+    def embedder() -> Any:
+        if not _embedder:
+            _embedder.append(load_embedder(threads=2))
+        return _embedder[0]
+
+    datasets = {k: v for k, v in load_datasets().items() if k in args.datasets.split(",")}
+    for name, ds in datasets.items():
+        ds["embeddings"] = cached_embeddings(name, ds["texts"], embedder)
+    if args.embed_only:
+        return
+    seeds = [int(x) for x in args.seeds.split(",")]
+    params = read_params(ROOT / "params.yaml")
+    cfg = load_section(params, "topics", TopicsConfig)
+    st_model = embedder().model
+    results: dict[str, Any] = {
+        "command": "python benchmarks/topics.py --datasets " + args.datasets,
+        "about": __doc__.strip().splitlines()[0],
+        "seeds": seeds,
+        "params_topics": {k: v for k, v in (params.get("topics") or {}).items() if k != "alerts"},
+        "conventions": "AMI/ARI over all items; outliers (-1) count as one cluster. NPMI over document "
+                       "co-occurrence in the same corpus, top-10 words per theme. std over seeds.",
+        "datasets": {},
+    }
+    for name, ds in datasets.items():
+        ks = sorted({len(set(v)) for v in ds["labels"].values()})
+        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "bertopic_default": []}
+        runs.update({f"kmeans_k{k}": [] for k in ks})
+        umap_seconds = []
+        for seed in seeds:
+            start = time.perf_counter()
+            layout = umap_layout(name, ds["embeddings"], seed)
+            umap_seconds.append(time.perf_counter() - start)
+            runs["ours"].append(run_ours(ds, layout, seed, cfg, st_model))
+            log.info("%s seed %d ours: %s", name, seed, runs["ours"][-1])
+            runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model))
+            log.info("%s seed %d bertopic: %s", name, seed, runs["bertopic_default"][-1])
+            for k in ks:
+                runs[f"kmeans_k{k}"].append(run_kmeans(ds, seed, k, st_model))
+                log.info("%s seed %d kmeans k=%d: %s", name, seed, k, runs[f"kmeans_k{k}"][-1])
+        results["datasets"][name] = {
+            "seeds": seeds,
+            "n_items": len(ds["texts"]),
+            "labels": {k: len(set(v)) for k, v in ds["labels"].items()},
+            "kmeans_k": ks,
+            "umap_seconds_per_seed": [round(x, 1) for x in umap_seconds],
+            "methods": {m: summarise(r) for m, r in runs.items()},
+            "per_seed": runs,
+        }
+    out = ROOT / "benchmarks" / "results" / "topics.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists():
+        earlier = json.loads(out.read_text(encoding="utf-8")).get("datasets", {})
+        results["datasets"] = {**{k: v for k, v in earlier.items() if k not in datasets}, **results["datasets"]}
+    out.write_text(json.dumps(results, indent=2, sort_keys=True, default=float) + "\n", encoding="utf-8")
+    log.info("wrote %s", out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The whole chain on the small multichannel sample, with the real offline model, stage by stage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.pipeline.conftest import read, read_metrics, run_stage
+
+pytestmark = pytest.mark.slow
+
+
+def test_ingest_loses_nothing(workspace: Path):
+    m = read_metrics(workspace, "ingest")
+    assert m["rows_in"] == m["rows_out"] + m["rows_quarantined"]
+    for name, s in m["sources"].items():
+        assert s["rows_in"] == s["rows_out"] + s["rows_quarantined"], name
+    feedback = read(workspace, "data/interim/feedback.parquet")
+    assert feedback["feedback_id"].is_unique().all()
+    assert feedback["feedback_id"].is_sorted()
+    assert set(feedback["channel"].unique()) >= {"survey", "review", "social", "ticket", "chat", "email", "call"}
+    assert feedback.schema["created_at"] == pl.Datetime("us", "UTC")
+    truth = json.loads((workspace / "data/raw/_truth.json").read_text())
+    quarantined = read(workspace, "data/interim/quarantine.parquet")
+    feedback_sources = {"surveys", "reviews", "social", "tickets", "chats", "emails", "calls"}
+    q_feedback = quarantined.filter(pl.col("source").is_in(feedback_sources))["record"].len()
+    assert feedback.height + q_feedback >= len(truth["items"])
+
+
+def test_no_planted_pii_leaves_ingest(workspace: Path):
+    truth = json.loads((workspace / "data/raw/_truth.json").read_text())
+    texts = read(workspace, "data/interim/feedback.parquet").select("feedback_id", "text")
+    by_id = dict(texts.iter_rows())
+    planted = truth["pii"]
+    assert planted, "the sample plants PII"
+    leaked = [p for p in planted if by_id.get(p["feedback_id"]) and p["value"] in by_id[p["feedback_id"]]]
+    assert not leaked, leaked[:3]
+
+
+def test_embeddings_topics_sentiment_round_trip_ids(workspace: Path):
+    feedback = read(workspace, "data/interim/feedback.parquet")
+    with_text = feedback.filter(pl.col("text").is_not_null())
+    emb = read(workspace, "data/interim/embeddings.parquet")
+    topics = read(workspace, "data/processed/topics.parquet")
+    sentiment = read(workspace, "data/processed/sentiment.parquet")
+    ids = sorted(with_text["feedback_id"].to_list())
+    assert emb["feedback_id"].to_list() == ids
+    assert topics["feedback_id"].to_list() == ids
+    assert sentiment["feedback_id"].to_list() == ids
+    assert sentiment["sentiment_score"].is_between(-1, 1).all()
+    assert set(sentiment["sentiment_label"].unique()) <= {"negative", "neutral", "positive"}
+    tm = read_metrics(workspace, "topics")
+    assert tm["n_topics"] >= 3
+    assert 0 <= tm["raw_outlier_share"] <= 1 and tm["coverage"] >= 0.85
+
+
+def test_insights_and_complaints_and_churn_metrics(workspace: Path):
+    ins = read_metrics(workspace, "insights")
+    for metric in ("nps", "csat", "ces"):
+        est = ins[metric]
+        assert est["n"] > 0 and est["ci_low"] <= est["value"] <= est["ci_high"]
+    by_channel = read(workspace, "data/processed/scores_by_channel.parquet")
+    assert "survey" in by_channel["channel"].to_list()
+    comp = read_metrics(workspace, "complaints")
+    tickets = read(workspace, "data/interim/tickets.parquet")
+    assert comp["n_tickets"] == tickets.height
+    assert 0 <= comp["sla_first_response_achievement"] <= 1
+    tm = read(workspace, "data/processed/ticket_metrics.parquet")
+    assert tm["ticket_id"].to_list() == sorted(tickets["ticket_id"].to_list())
+    assert (tm["first_response_hours"].drop_nulls() > 0).all()
+    churn = read_metrics(workspace, "churn")
+    for key in ("roc_auc", "pr_auc", "brier", "lift_top_decile"):
+        assert key in churn
+    assert churn["roc_auc"] > 0.5
+    scores = read(workspace, "data/processed/churn_scores.parquet")
+    assert scores["churn_probability"].is_between(0, 1).all()
+    assert scores["customer_id"].is_unique().all()
+
+
+def test_reports_are_self_contained(workspace: Path):
+    reports = workspace / "data/reports"
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for name in ("themes", "complaints", "churn"):
+        assert f"{name}.html" in index
+        assert (reports / f"{name}.html").exists()
+    for html in reports.glob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert '<script src="http' not in text, html.name
+        assert "plotly" in text.lower()
+
+
+def _digest(root: Path, rels: list[str]) -> dict[str, str]:
+    return {r: hashlib.sha256((root / r).read_bytes()).hexdigest() for r in rels}
+
+
+def test_rerun_is_byte_identical_and_uses_the_cache(workspace: Path):
+    outs = [
+        "data/interim/feedback.parquet",
+        "data/interim/quarantine.parquet",
+        "data/interim/embeddings.parquet",
+        "data/processed/topics.parquet",
+        "data/processed/sentiment.parquet",
+    ]
+    before = _digest(workspace, outs)
+    for stage in ("ingest", "embed", "topics", "sentiment"):
+        run_stage(stage, workspace)
+    assert read_metrics(workspace, "embed")["n_embedded"] == 0  # every text came from the cache
+    assert _digest(workspace, outs) == before

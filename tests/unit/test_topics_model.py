@@ -1,0 +1,104 @@
+"""The fitted theme model on a small synthetic corpus: deterministic, recovers planted themes, reloads."""
+
+import os
+from pathlib import Path
+
+# numba's on-disk cache (gitignored) saves UMAP's ~40 s compile on every run after the first.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[2] / ".numba_cache"))
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.metrics import adjusted_mutual_info_score  # noqa: E402
+
+from voc.topics import (  # noqa: E402
+    OUTLIER, TopicsConfig, fit_topic_model, harmonise_duplicates, min_cluster_size,
+)
+from voc.topics.store import ThemeIndex, load_theme_index, predict_themes, save_topic_model  # noqa: E402
+
+THEMES = {
+    0: ["refund", "money", "back", "charged", "twice", "invoice"],
+    1: ["app", "crash", "login", "error", "password", "screen"],
+    2: ["parcel", "courier", "delivery", "late", "tracking", "driver"],
+}
+DIM = 24
+
+
+def _corpus(n_per_theme: int = 40, seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts drawn from each theme's words, and fake embeddings: the theme's centre plus noise."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(len(THEMES), DIM))
+    docs, vecs, truth = [], [], []
+    for t, words in THEMES.items():
+        for i in range(n_per_theme):
+            docs.append(" ".join(rng.choice(words, size=4, replace=True)) + f" item{i}")
+            vecs.append(centres[t] + rng.normal(scale=0.25, size=DIM))
+            truth.append(t)
+    emb = np.asarray(vecs, dtype=np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    return docs, emb, np.asarray(truth)
+
+
+CONFIG = TopicsConfig(min_topic_share=0.05, min_topic_size=10, representation="ctfidf", min_df=1,
+                      n_neighbors=10, parent_distance=0.3)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    docs, emb, truth = _corpus()
+    first = fit_topic_model(docs, emb, config=CONFIG, seed=7)
+    second = fit_topic_model(docs, emb, config=CONFIG, seed=7)
+    return docs, emb, truth, first, second
+
+
+def test_two_fits_give_identical_assignments_and_labels(fitted):
+    _, _, _, first, second = fitted
+    np.testing.assert_array_equal(first.raw_topics, second.raw_topics)
+    np.testing.assert_array_equal(first.topics, second.topics)
+    assert first.info.equals(second.info)
+
+
+def test_planted_themes_are_found_without_being_told_k(fitted):
+    _, _, truth, result, _ = fitted
+    assert len(set(result.topics.tolist()) - {OUTLIER}) == len(THEMES)
+    assert adjusted_mutual_info_score(truth, result.topics) > 0.9
+    info = result.info.filter(pl.col("topic_id") != OUTLIER)
+    for label, reps in zip(info["topic_label"].to_list(), info["representatives"].to_list(), strict=True):
+        assert label and label != "(no words)"
+        assert 1 <= len(reps) <= CONFIG.n_representatives
+    assert set(info["parent_id"].to_list()) <= set(info["topic_id"].to_list())
+
+
+def test_reloaded_model_assigns_training_items_their_themes(fitted, tmp_path):
+    docs, emb, _, result, _ = fitted
+    save_topic_model(result.model, ThemeIndex(emb, result.topics, result.info), tmp_path / "topic_model")
+    assert (tmp_path / "topic_model" / "bertopic").is_dir()
+    index = load_theme_index(tmp_path / "topic_model")
+    np.testing.assert_array_equal(predict_themes(index, emb, block=50), result.topics)
+    # A new item near a training item takes that item's theme.
+    near = emb[:3] + 0.01
+    near /= np.linalg.norm(near, axis=1, keepdims=True)
+    np.testing.assert_array_equal(predict_themes(index, near), result.topics[:3])
+    with pytest.raises(ValueError, match="dims"):
+        predict_themes(index, emb[:, :5])
+    with pytest.raises(FileNotFoundError, match="not a saved theme model"):
+        load_theme_index(tmp_path)
+
+
+def test_theme_size_scales_with_the_corpus_within_bounds():
+    cfg = TopicsConfig(min_topic_share=0.01, min_topic_size=10, max_topic_size=200)
+    assert min_cluster_size(100, cfg) == 10
+    assert min_cluster_size(5_000, cfg) == 50
+    assert min_cluster_size(300_000, cfg) == 200
+
+
+def test_identical_texts_get_one_theme():
+    emb = np.array([[1, 0], [0, 1], [1, 0], [1, 0]], dtype=np.float32)
+    out = harmonise_duplicates(emb, np.array([3, 5, 4, 3]))
+    assert out.tolist() == [3, 5, 3, 3]
+
+
+def test_mismatched_inputs_fail_clearly():
+    docs, emb, _ = _corpus(n_per_theme=5)
+    with pytest.raises(ValueError, match="docs but"):
+        fit_topic_model(docs[:-1], emb, config=CONFIG, seed=1)
