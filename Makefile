@@ -13,7 +13,7 @@ export DVC_NO_ANALYTICS := 1
 export PLOTLY_RENDERER := notebook
 export PYTHONHASHSEED := 0
 
-.PHONY: install sample report test test-fast dag clean-data help
+.PHONY: install sample report test test-fast dag clean-data help browser
 
 help:
 	@echo "make report   install, generate the sample when data/raw is empty, run dvc repro, print the report path"
@@ -40,8 +40,15 @@ report: sample
 	@echo
 	@echo "Reports: $(CURDIR)/data/reports/index.html"
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium (never a downloaded browser). Installed when missing and
+# possible (root with apt); otherwise tests/browser skips with a message saying so.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); } || \
+		echo "chromium not installed: tests/browser will skip"
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
