@@ -8,6 +8,9 @@ from pipelines._common import setup, timed
 from voc.config import load_section
 from voc.reports import ReportsConfig, render_reports
 
+# The templates ship with the code; --root only says where the data lives.
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks" / "reports"
+
 
 def main() -> None:
     """Render every report in ``params.yaml`` ``reports.reports`` into ``data/reports/``."""
@@ -16,7 +19,7 @@ def main() -> None:
     root = Path(args.root)
     with timed("reports"):
         render_reports(
-            config, notebooks_dir=root / "notebooks" / "reports", output_dir=root / "data" / "reports",
+            config, notebooks_dir=NOTEBOOKS, output_dir=root / "data" / "reports",
             interim_dir=root / "data" / "interim", processed_dir=root / "data" / "processed",
             metrics_dir=root / "data" / "metrics", project_root=root, currency=base.currency,
         )

@@ -50,7 +50,7 @@ display(HTML(rp.report_header("index", version=rp.data_version(paths, root=proje
 insights, complaints, churn = metrics["insights"], metrics["complaints"], metrics["churn"]
 cards = rp.overview_cards(insights, complaints, churn, metrics["ingest"])
 months = frames["scores_by_month"]
-trend = {"NPS": "nps", "CSAT (top-2-box)": "csat", "CES (1 easy to 7 hard)": "ces"}
+trend = {"NPS": "nps", "CSAT (top-2-box)": "csat", "CES (1 = very hard, 7 = very easy)": "ces"}
 cards = [(label, value, f"{note}; {rp.month_on_month(months, metric=trend[label])}" if label in trend else note)
          for label, value, note in cards]
 n_risk, n_scored, revenue = rp.churn_risk_summary(frames["churn_scores"], threshold=risk_threshold)

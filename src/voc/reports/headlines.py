@@ -38,7 +38,7 @@ def overview_cards(insights: Mapping[str, Any], complaints: Mapping[str, Any], c
                    ingest: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(label, value, note) cards for the overview: scores with CIs, net sentiment, SLA, churn model."""
     cards = [("NPS", *_score(insights, "nps")), ("CSAT (top-2-box)", *_score(insights, "csat")),
-             ("CES (1 easy to 7 hard)", *_score(insights, "ces")),
+             ("CES (1 = very hard, 7 = very easy)", *_score(insights, "ces")),
              ("Net sentiment", f"{insights['net_sentiment']:+.0f}",
               f"% positive minus % negative, {insights['n_items']:,} items")]
     sla = _fraction(complaints["sla_resolution_achievement"], "complaints.json sla_resolution_achievement")
@@ -49,7 +49,9 @@ def overview_cards(insights: Mapping[str, Any], complaints: Mapping[str, Any], c
     model = churn["models"][chosen]
     cards.append(("Churn model ROC AUC", f"{model['roc_auc']:.2f}",
                   f"{chosen}; top-decile lift {model['lift_top_decile']:.1f}×"))
-    cards.append(("Items analysed", f"{ingest['rows_out']:,}", f"{ingest['rows_quarantined']:,} quarantined"))
+    feedback_items = ingest.get("tables", {}).get("feedback", ingest["rows_out"])
+    cards.append(("Feedback items", f"{feedback_items:,}",
+                  f"{ingest['rows_out']:,} records ingested in all; {ingest['rows_quarantined']:,} quarantined"))
     return cards
 
 

@@ -17,7 +17,7 @@ Metric = Literal["nps", "csat", "ces"]
 METRICS: dict[str, tuple[str, str, str, float, int]] = {
     "nps": ("NPS", "NPS (points, -100 to 100)", "points", 1.0, 0),
     "csat": ("CSAT", "CSAT (top-2-box, % of responses)", "percentage points", 1.0, 0),
-    "ces": ("CES", "CES (mean effort, 1 = easy to 7 = hard)", "points", 0.05, 1),
+    "ces": ("CES", "CES (mean, 1 = very hard to 7 = very easy)", "points", 0.05, 1),
 }
 
 
