@@ -8,6 +8,7 @@ import polars as pl
 
 from pipelines._common import log, setup, timed
 from voc.churn import ChurnConfig, run_churn
+from voc.churn.model import MODELS
 from voc.complaints import ComplaintsConfig
 from voc.config import load_section
 from voc.io import write_json, write_parquet, write_text
@@ -40,9 +41,12 @@ def main() -> None:
             seed=base.seed,
         )
         write_parquet(result.scores, processed / "churn_scores.parquet")
+        write_parquet(result.survival, processed / "churn_survival.parquet")
         write_json(result.metrics, root / "data/metrics/churn.json")
-        write_text(result.calibration.write_csv(), root / "data/plots/churn_calibration.csv")
-        write_text(result.lift.write_csv(), root / "data/plots/churn_lift.csv")
+        for model in MODELS:  # one file per model: DVC draws one series per file
+            write_text(result.calibration.filter(pl.col("model") == model).write_csv(),
+                       root / f"data/plots/churn_calibration_{model}.csv")
+            write_text(result.lift.filter(pl.col("model") == model).write_csv(), root / f"data/plots/churn_lift_{model}.csv")
         log.info("churn: scored %d current customers", result.scores.height)
 
 

@@ -1,7 +1,14 @@
 """voc.churn: leakage-proof churn features, calibrated models, metrics and retention scores."""
 
 from voc.churn.config import ChurnConfig
-from voc.churn.features import build_features, data_end, eligible_customers, label_window, top_themes
+from voc.churn.features import (
+    build_features,
+    customer_attributes,
+    data_end,
+    eligible_customers,
+    label_window,
+    top_themes,
+)
 from voc.churn.model import (
     FeatureSpace,
     calibration_table,
@@ -13,7 +20,8 @@ from voc.churn.model import (
     lift_table,
     single_feature_auc,
 )
-from voc.churn.run import ChurnResult, run_churn
+from voc.churn.run import ChurnResult, run_churn, snapshot_features
+from voc.churn.survival import fit_cox, kaplan_meier, tenure_band
 
 __all__ = [
     "ChurnConfig",
@@ -21,16 +29,21 @@ __all__ = [
     "FeatureSpace",
     "build_features",
     "calibration_table",
+    "customer_attributes",
     "data_end",
     "describe",
     "eligible_customers",
     "evaluate",
     "explain",
+    "fit_cox",
     "fit_feature_space",
     "fit_models",
+    "kaplan_meier",
     "label_window",
     "lift_table",
     "run_churn",
     "single_feature_auc",
+    "snapshot_features",
+    "tenure_band",
     "top_themes",
 ]

@@ -12,6 +12,7 @@ _ACTIONS = {
     "failed_attempts": "call about the payment method; offer to update card or a payment plan",
     "late_payments": "send a billing reminder and offer a payment date that suits",
     "late_payments_90d": "send a billing reminder and offer a payment date that suits",
+    "late_share": "send a billing reminder and offer a payment date that suits",
     "unpaid_count": "billing team: settle the unpaid invoices with a payment plan",
     "mean_days_overdue": "billing team: settle the overdue invoices with a payment plan",
     "late_trend": "send a billing reminder and offer a payment date that suits",
@@ -26,6 +27,7 @@ _ACTIONS = {
     "mean_nps": "account manager call to hear the complaint (closed-loop NPS)",
     "mean_sentiment": "account manager call to hear the complaint",
     "share_negative": "account manager call to hear the complaint",
+    "negative_feedback_90d": "account manager call to hear the complaint",
     "theme": "address the theme they raised, then follow up",
     "monthly_charges": "review plan fit; offer a right-sized plan",
     "plan": "review plan fit; offer a right-sized plan",
@@ -41,6 +43,11 @@ class ChurnConfig:
     ``label``: ``window`` (label = cancelled within ``horizon_days`` after a cutoff), ``static`` (the
     ``customers.churned`` snapshot label), or ``auto`` (static when ``churned`` is set and no
     ``cancelled_at`` is). ``as_of`` pins the data's end (ISO 8601); null means the latest timestamp in the data.
+    ``max_category_levels``: string features with more distinct values are left out (with a warning).
+    Survival view: customers active ``survival_window_days`` before the data's end (the landmark) are
+    followed to the end; Kaplan-Meier curves by plan and by tenure band at the landmark (band edges
+    ``tenure_bands_days``, days), and a Cox model (ridge ``cox_penalizer``) on the features at the landmark,
+    reporting the ``cox_top`` strongest hazard ratios.
     """
 
     label: Literal["auto", "window", "static"] = "auto"
@@ -49,6 +56,7 @@ class ChurnConfig:
     usage_recent_days: int = 30
     usage_baseline_days: int = 90
     payment_recent_days: int = 90
+    feedback_recent_days: int = 90
     top_themes: int = 5
     test_size: float = 0.3
     calibration: Literal["sigmoid", "isotonic", "none"] = "sigmoid"
@@ -56,12 +64,19 @@ class ChurnConfig:
     select_metric: Literal["roc_auc", "pr_auc", "brier"] = "pr_auc"
     leakage_auc: float = 0.95
     logistic_c: float = 1.0
+    logistic_log_features: tuple[str, ...] = ("tenure_days", "attr_tenure")
     lightgbm: Mapping[str, Any] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType(
-            {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20}
+            {"n_estimators": 400, "learning_rate": 0.02, "num_leaves": 7, "min_child_samples": 50}
         )
     )
     calibration_bins: int = 10
+    calibration_strategy: Literal["quantile", "uniform"] = "quantile"
+    max_category_levels: int = 30
+    survival_window_days: int = 180
+    tenure_bands_days: tuple[int, ...] = (90, 180, 365, 730)
+    cox_penalizer: float = 0.01
+    cox_top: int = 8
     n_reasons: int = 3
     revenue_months: float = 12.0
     actions: Mapping[str, str] = dataclasses.field(default_factory=lambda: types.MappingProxyType(dict(_ACTIONS)))
@@ -73,6 +88,12 @@ class ChurnConfig:
             raise ValueError("params churn.test_size: must be in (0, 1)")
         if self.calibration_folds < 2:
             raise ValueError("params churn.calibration_folds: must be >= 2")
+        if self.survival_window_days <= 0:
+            raise ValueError("params churn.survival_window_days: must be > 0")
+        if list(self.tenure_bands_days) != sorted(set(self.tenure_bands_days)) or any(b <= 0 for b in self.tenure_bands_days):
+            raise ValueError("params churn.tenure_bands_days: must be increasing positive day counts")
+        if self.max_category_levels < 1:
+            raise ValueError("params churn.max_category_levels: must be >= 1")
         if "default" not in self.actions:
             raise ValueError("params churn.actions: needs a 'default' action")
         reserved = {"random_state", "seed", "deterministic", "num_threads", "n_jobs"} & set(self.lightgbm)

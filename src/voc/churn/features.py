@@ -7,6 +7,8 @@ in [-1, 1]. Customer attributes (plan, region, monthly charges) come from the CR
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 from collections.abc import Sequence
 
 import polars as pl
@@ -14,15 +16,20 @@ import polars as pl
 from voc.complaints import ComplaintsConfig, compute_ticket_metrics
 from voc.complaints.sla import require_columns
 
+log = logging.getLogger(__name__)
+
 _US_PER_DAY = 86_400_000_000.0
+ATTRIBUTE_PREFIX = "attr_"
 _TICKETS_EMPTY = ("tickets", "tickets_open", "sla_breaches", "escalations")
 
 
-def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+def days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    """``later - earlier`` in days (Float64)."""
     return (later - earlier).dt.total_microseconds() / _US_PER_DAY
 
 
-def _lit(ts: dt.datetime) -> pl.Expr:
+def utc_lit(ts: dt.datetime) -> pl.Expr:
+    """A ``Datetime("us", "UTC")`` literal."""
     return pl.lit(ts).cast(pl.Datetime("us", "UTC"))
 
 
@@ -41,10 +48,11 @@ def data_end(*frames_and_columns: tuple[pl.DataFrame, Sequence[str]]) -> dt.date
 
 
 def eligible_customers(customers: pl.DataFrame, *, cutoff: dt.datetime, include_cancelled: bool = False) -> pl.DataFrame:
-    """Customers signed up before ``cutoff`` and (unless ``include_cancelled``) not cancelled by it."""
+    """Customers signed up before ``cutoff`` (or with no signup date: a snapshot may have none; their tenure
+    is null) and (unless ``include_cancelled``) not cancelled by it."""
     require_columns(customers, ("customer_id", "signup_at", "plan", "region", "monthly_charges", "cancelled_at"),
                     name="data/interim/customers.parquet")
-    keep = pl.col("signup_at") < cutoff
+    keep = pl.col("signup_at").is_null() | (pl.col("signup_at") < cutoff)
     if not include_cancelled:
         keep = keep & (pl.col("cancelled_at").is_null() | (pl.col("cancelled_at") > cutoff))
     return customers.filter(keep)
@@ -77,6 +85,36 @@ def top_themes(feedback: pl.DataFrame, topics: pl.DataFrame, *, before: dt.datet
     )
 
 
+def customer_attributes(customers: pl.DataFrame) -> pl.DataFrame:
+    """``customer_id`` plus one ``attr_<name>`` column per key of the optional ``customers.attributes`` JSON
+    objects (extra CRM fields of snapshot data, e.g. Telco's ``Contract``, ``PaymentMethod``, ``tenure``).
+
+    A key whose non-blank values all parse as numbers becomes Float64, any other key a String (blank -> null).
+    No ``attributes`` column, or only nulls: just ``customer_id``. A value that is not a JSON object raises
+    naming the row and the customer.
+    """
+    if "attributes" not in customers.columns or customers["attributes"].is_null().all():
+        return customers.select("customer_id")
+    rows: list[dict[str, str | None]] = []
+    for i, (cid, raw) in enumerate(customers.select("customer_id", "attributes").iter_rows(), start=1):
+        try:
+            obj = json.loads(raw) if raw is not None else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"data/interim/customers.parquet: row {i} (customer {cid}), field attributes: "
+                             f"not valid JSON ({exc.msg})") from exc
+        if not isinstance(obj, dict):
+            raise ValueError(f"data/interim/customers.parquet: row {i} (customer {cid}), field attributes: "
+                             f"expected a JSON object, got {type(obj).__name__}")
+        rows.append({k: (None if v is None or str(v).strip() == "" else str(v).strip()) for k, v in obj.items()})
+    keys = sorted({k for r in rows for k in r})
+    cols: dict[str, pl.Series] = {}
+    for key in keys:
+        text = pl.Series([r.get(key) for r in rows], dtype=pl.String)
+        num = text.cast(pl.Float64, strict=False)
+        cols[f"{ATTRIBUTE_PREFIX}{key}"] = num if num.null_count() == text.null_count() else text
+    return pl.DataFrame({"customer_id": customers["customer_id"], **cols})
+
+
 def _payment_features(payments: pl.DataFrame, cutoff: dt.datetime, recent_days: int) -> pl.DataFrame:
     require_columns(payments, ("invoice_id", "customer_id", "due_at", "paid_at", "failed_attempts"),
                     name="data/interim/payments.parquet")
@@ -84,11 +122,11 @@ def _payment_features(payments: pl.DataFrame, cutoff: dt.datetime, recent_days: 
     due = payments.filter(pl.col("due_at") < cutoff).with_columns(
         _paid=pl.when(pl.col("paid_at") < cutoff).then(pl.col("paid_at")).otherwise(None)
     ).with_columns(
-        _overdue=_days(pl.col("_paid").fill_null(_lit(cutoff)), pl.col("due_at")).clip(lower_bound=0.0),
+        _overdue=days_between(pl.col("_paid").fill_null(utc_lit(cutoff)), pl.col("due_at")).clip(lower_bound=0.0),
         _recent=pl.col("due_at") >= recent,
     ).with_columns(_late=pl.col("_overdue") > 0)
     return due.group_by("customer_id").agg(
-        pl.len().cast(pl.Float64).alias("n_invoices"),
+        pl.col("_late").cast(pl.Float64).mean().alias("late_share"),
         pl.col("_late").sum().cast(pl.Float64).alias("late_payments"),
         pl.col("_late").filter(pl.col("_recent")).sum().cast(pl.Float64).alias("late_payments_90d"),
         pl.col("_overdue").mean().alias("mean_days_overdue"),
@@ -113,7 +151,7 @@ def _usage_features(events: pl.DataFrame, cutoff: dt.datetime, recent_days: int,
         .agg(
             (pl.col("ts") >= recent).sum().cast(pl.Float64).alias("events_30d"),
             ((pl.col("ts") >= base) & (pl.col("ts") < recent)).sum().cast(pl.Float64).alias("events_prev_90d"),
-            _days(_lit(cutoff), pl.col("ts").max()).alias("days_since_last_event"),
+            days_between(utc_lit(cutoff), pl.col("ts").max()).alias("days_since_last_event"),
         )
         .with_columns(
             usage_trend=(pl.col("events_30d") - pl.col("events_prev_90d") / scale) / (pl.col("events_prev_90d") / scale + 1.0)
@@ -145,9 +183,11 @@ def _feedback_features(
     topics: pl.DataFrame | None,
     themes: Sequence[int],
     detractor_max_nps: int,
+    recent_days: int,
 ) -> pl.DataFrame:
     require_columns(feedback, ("feedback_id", "customer_id", "created_at", "nps"), name="data/interim/feedback.parquet")
     fb = feedback.filter(pl.col("customer_id").is_not_null() & (pl.col("created_at") < cutoff))
+    recent = cutoff - dt.timedelta(days=recent_days)
     if sentiment is not None:
         fb = fb.join(sentiment.select("feedback_id", "sentiment_score", "sentiment_label"), on="feedback_id", how="left")
     else:
@@ -162,6 +202,8 @@ def _feedback_features(
         (pl.col("nps").drop_nulls().last() <= detractor_max_nps).fill_null(False).cast(pl.Float64).alias("detractor"),
         pl.col("sentiment_score").mean().alias("mean_sentiment"),
         (pl.col("sentiment_label") == "negative").cast(pl.Float64).mean().alias("share_negative"),
+        ((pl.col("sentiment_label") == "negative") & (pl.col("created_at") >= recent)).sum().cast(pl.Float64)
+        .alias("negative_feedback_90d"),
         *[(pl.col("topic_id") == t).sum().cast(pl.Float64).alias(f"theme_{t}") for t in themes],
     )
 
@@ -181,33 +223,38 @@ def build_features(
     usage_recent_days: int = 30,
     usage_baseline_days: int = 90,
     payment_recent_days: int = 90,
+    feedback_recent_days: int = 90,
     include_cancelled: bool = False,
 ) -> pl.DataFrame:
     """One row per customer eligible at ``cutoff`` (UTC), with features from records strictly before it.
 
     Counts are zero when a customer has no records of a kind; means and trends stay null (no data is not
-    the same as zero). Sorted by ``customer_id``.
+    the same as zero). Snapshot attributes (``customers.attributes``, see ``customer_attributes``) come as
+    ``attr_<name>`` columns; they are as of the snapshot, so use them only with a static label.
+    Sorted by ``customer_id``.
     """
     cfg = complaints_config or ComplaintsConfig()
     base = eligible_customers(customers, cutoff=cutoff, include_cancelled=include_cancelled).select(
         "customer_id",
         pl.col("plan").cast(pl.String),
         pl.col("region").cast(pl.String),
-        _days(_lit(cutoff), pl.col("signup_at")).alias("tenure_days"),
+        days_between(utc_lit(cutoff), pl.col("signup_at")).alias("tenure_days"),
         pl.col("monthly_charges").cast(pl.Float64),
     )
     parts = [
+        customer_attributes(customers),
         _payment_features(payments, cutoff, payment_recent_days),
         _usage_features(events, cutoff, usage_recent_days, usage_baseline_days),
         _ticket_features(tickets, cutoff, cfg),
-        _feedback_features(feedback, cutoff, sentiment, topics, themes, cfg.detractor_max_nps),
+        _feedback_features(feedback, cutoff, sentiment, topics, themes, cfg.detractor_max_nps, feedback_recent_days),
     ]
     out = base
     for part in parts:
         out = out.join(part, on="customer_id", how="left")
     counts = [
-        "n_invoices", "late_payments", "late_payments_90d", "failed_attempts", "failed_attempts_90d",
+        "late_payments", "late_payments_90d", "failed_attempts", "failed_attempts_90d",
         "unpaid_count", "events_30d", "events_prev_90d", *_TICKETS_EMPTY, "feedback_count", "detractor",
+        "negative_feedback_90d",
         *[f"theme_{t}" for t in themes],
     ]
     return out.with_columns(pl.col(counts).fill_null(0.0)).sort("customer_id")

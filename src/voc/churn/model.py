@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -18,14 +18,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from voc.churn.config import ChurnConfig
+from voc.churn.features import ATTRIBUTE_PREFIX
 
 log = logging.getLogger(__name__)
 
-CATEGORICAL = ("plan", "region")
 MODELS = ("logistic", "lightgbm")
+NO_REASON = "no churn-raising signal"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,31 +49,60 @@ class FeatureSpace:
         return frame.select(cols).to_numpy().astype(np.float64)
 
 
-def fit_feature_space(frame: pl.DataFrame, *, exclude: tuple[str, ...] = ("customer_id", "churned")) -> FeatureSpace:
-    """Learn the column list and the one-hot categories from the training frame."""
-    numeric = tuple(c for c, t in frame.schema.items() if c not in exclude and c not in CATEGORICAL and t.is_numeric())
-    cats = {c: tuple(sorted(frame[c].drop_nulls().unique().to_list())) for c in CATEGORICAL if c in frame.columns}
+def fit_feature_space(
+    frame: pl.DataFrame, *, exclude: tuple[str, ...] = ("customer_id", "churned"), max_levels: int = 30
+) -> FeatureSpace:
+    """Learn the column list and the one-hot categories from the training frame: numeric columns as they
+    are, string columns (``plan``, ``region``, ``attr_Contract``...) one-hot. A string column with more than
+    ``max_levels`` distinct values (an id or free text, not a category) is left out with a WARNING."""
+    numeric = tuple(c for c, t in frame.schema.items() if c not in exclude and t.is_numeric())
+    cats: dict[str, tuple[str, ...]] = {}
+    for c, t in frame.schema.items():
+        if c in exclude or t != pl.String:
+            continue
+        levels = tuple(sorted(frame[c].drop_nulls().unique().to_list()))
+        if len(levels) > max_levels:
+            log.warning("churn features: %r has %d distinct values (> %d): left out of the model", c, len(levels), max_levels)
+            continue
+        cats[c] = levels
     return FeatureSpace(numeric=numeric, categories=cats)
 
 
 def _lightgbm(config: ChurnConfig, seed: int) -> lgb.LGBMClassifier:
     return lgb.LGBMClassifier(
-        **dict(config.lightgbm), random_state=seed, num_threads=2, deterministic=True, force_row_wise=True, verbose=-1
+        **dict(config.lightgbm), random_state=seed, num_threads=1, deterministic=True, force_row_wise=True, verbose=-1
     )
 
 
-def _logistic(config: ChurnConfig) -> Pipeline:
+def _append_log(x: np.ndarray, *, idx: tuple[int, ...]) -> np.ndarray:
+    """``x`` with ``log1p`` of the (non-negative part of the) columns ``idx`` appended."""
+    return np.column_stack([x, np.log1p(np.clip(x[:, list(idx)], 0.0, None))]) if idx else x
+
+
+def _logistic(config: ChurnConfig, log_idx: tuple[int, ...] = ()) -> Pipeline:
     return Pipeline([
         ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+        ("log", FunctionTransformer(_append_log, kw_args={"idx": log_idx})),
         ("scale", StandardScaler()),
         ("model", LogisticRegression(C=config.logistic_c, max_iter=2000)),
     ])
 
 
-def fit_models(x: np.ndarray, y: np.ndarray, *, config: ChurnConfig, seed: int) -> dict[str, Any]:
-    """Fit both models on ``x`` (rows = customers) and ``y`` (0/1), calibrated per ``config.calibration``."""
+def fit_models(
+    x: np.ndarray, y: np.ndarray, *, config: ChurnConfig, seed: int, names: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Fit both models on ``x`` (rows = customers) and ``y`` (0/1), calibrated per ``config.calibration``.
+
+    ``names`` (the columns of ``x``) lets the logistic model add ``log1p`` of ``config.logistic_log_features``
+    (tenure's effect on churn is far from linear in days; the trees need no such help)."""
+    log_idx = tuple(i for i, n in enumerate(names) if n in config.logistic_log_features)
+    with threadpool_limits(limits=1, user_api="blas"):  # small problems: BLAS threads only contend (4x slower on 2 cores)
+        return _fit_models(x, y, config=config, seed=seed, log_idx=log_idx)
+
+
+def _fit_models(x: np.ndarray, y: np.ndarray, *, config: ChurnConfig, seed: int, log_idx: tuple[int, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, est in (("logistic", _logistic(config)), ("lightgbm", _lightgbm(config, seed))):
+    for name, est in (("logistic", _logistic(config, log_idx)), ("lightgbm", _lightgbm(config, seed))):
         folds = min(config.calibration_folds, int(np.bincount(y.astype(int), minlength=2).min()))
         if config.calibration == "none" or folds < 2:
             if config.calibration != "none":
@@ -116,9 +147,18 @@ def evaluate(y: np.ndarray, p: np.ndarray) -> dict[str, float | None]:
     }
 
 
-def calibration_table(y: np.ndarray, p: np.ndarray, *, model: str, bins: int = 10) -> pl.DataFrame:
-    """Uniform-bin reliability table: ``model, bin, predicted`` (mean), ``observed`` (churn rate), ``n``."""
-    idx = np.minimum((p * bins).astype(int), bins - 1)
+def calibration_table(
+    y: np.ndarray, p: np.ndarray, *, model: str, bins: int = 10, strategy: Literal["uniform", "quantile"] = "quantile"
+) -> pl.DataFrame:
+    """Reliability table: ``model, bin, predicted`` (mean), ``observed`` (churn rate), ``n``. ``quantile``
+    bins hold about equal numbers of customers (with a low churn rate, uniform bins put nearly everyone in
+    the first one); ``uniform`` bins split [0, 1] evenly. Empty bins are absent."""
+    if strategy == "quantile":
+        order = np.lexsort((np.arange(len(p)), p))
+        idx = np.empty(len(p), dtype=np.int64)
+        idx[order] = np.arange(len(p)) * bins // max(len(p), 1)
+    else:
+        idx = np.minimum((p * bins).astype(int), bins - 1)
     return (
         pl.DataFrame({"bin": idx.astype(np.int32), "p": p, "y": y.astype(np.float64)})
         .group_by("bin")
@@ -175,20 +215,20 @@ def single_feature_auc(x: np.ndarray, y: np.ndarray, names: list[str], *, thresh
 _WORDS = {
     "tenure_days": "customer for {v:.0f} days",
     "monthly_charges": "monthly charges of {v:.2f}",
-    "n_invoices": "{v:.0f} invoices so far",
+    "late_share": "{v:.0%} of invoices paid late",
     "late_payments": "{v:.0f} late payments",
     "late_payments_90d": "{v:.0f} late payments in the last 90 days",
     "mean_days_overdue": "invoices {v:.1f} days overdue on average",
     "failed_attempts": "{v:.0f} failed payments",
     "failed_attempts_90d": "{v:.0f} failed payments in the last 90 days",
     "unpaid_count": "{v:.0f} unpaid invoices",
-    "late_trend": "paying late more often lately ({v:+.0%} late share)",
+    "late_trend": "share of invoices paid late changed {v:+.0%} lately",
     "events_30d": "{v:.0f} product events in the last 30 days",
     "events_prev_90d": "{v:.0f} product events in the 90 days before that",
     "usage_trend": "usage changed {v:+.0%} against the previous months",
     "days_since_last_event": "no product use for {v:.0f} days",
     "tickets": "{v:.0f} support tickets",
-    "tickets_open": "{v:.0f} open support tickets",
+    "tickets_open": "{v:.0f} unresolved support tickets",
     "sla_breaches": "{v:.0f} tickets that missed their SLA",
     "escalations": "{v:.0f} escalated tickets",
     "feedback_count": "{v:.0f} pieces of feedback",
@@ -196,11 +236,13 @@ _WORDS = {
     "detractor": "latest NPS answer was a detractor",
     "mean_sentiment": "average sentiment {v:+.2f}",
     "share_negative": "{v:.0%} of their feedback negative",
+    "negative_feedback_90d": "{v:.0f} negative comments in the last 90 days",
 }
 
 
 def describe(feature: str, value: float, *, theme_labels: Mapping[int, str] | None = None) -> str:
     """A retention-team sentence for one feature value, e.g. ``2 failed payments in the last 90 days``."""
+    feature = feature.removeprefix(ATTRIBUTE_PREFIX)
     if "=" in feature:
         col, val = feature.split("=", 1)
         return f"{col} is {val}" if value >= 0.5 else f"{col} is not {val}"
@@ -215,7 +257,9 @@ def describe(feature: str, value: float, *, theme_labels: Mapping[int, str] | No
 
 
 def family(feature: str) -> str:
-    """The rules-table key of a feature: ``plan=basic`` -> ``plan``, ``theme_3`` -> ``theme``."""
+    """The rules-table key of a feature: ``plan=basic`` -> ``plan``, ``theme_3`` -> ``theme``,
+    ``attr_Contract=Month-to-month`` -> ``Contract``."""
+    feature = feature.removeprefix(ATTRIBUTE_PREFIX)
     if "=" in feature:
         return feature.split("=", 1)[0]
     return "theme" if feature.startswith("theme_") else feature
@@ -236,7 +280,32 @@ def explain(
     reasons, next_actions = [], []
     for i in range(x.shape[0]):
         order = [j for j in np.lexsort((np.arange(len(names)), -contrib[i])) if contrib[i, j] > 0][:n_reasons]
-        reasons.append("; ".join(describe(names[j], float(x[i, j]), theme_labels=theme_labels) for j in order))
+        reasons.append("; ".join(describe(names[j], float(x[i, j]), theme_labels=theme_labels) for j in order)
+                       or NO_REASON)
         key = family(names[order[0]]) if order else "default"
         next_actions.append(actions.get(key, actions["default"]))
     return reasons, next_actions
+
+
+def reason_summary(
+    booster: lgb.LGBMClassifier, x: np.ndarray, names: list[str], p: np.ndarray, *, top: int = 10, at_risk_share: float = 0.1
+) -> dict[str, dict[str, float]]:
+    """Which features drive the scores, ranked lists: ``mean_abs_contribution`` (mean |pred_contrib|, log-odds,
+    per feature family, top ``top``) over all rows, and ``top_reason_share`` (share of the ``at_risk_share``
+    highest-``p`` rows whose first churn-raising reason is in that family; ``none`` when nothing raises it)."""
+    if x.shape[0] == 0:
+        return {"mean_abs_contribution": [], "top_reason_share": []}
+    contrib = np.asarray(booster.predict(x, pred_contrib=True))[:, : len(names)]
+    by_family: dict[str, float] = {}
+    for j, name in enumerate(names):
+        by_family[family(name)] = by_family.get(family(name), 0.0) + float(np.abs(contrib[:, j]).mean())
+    ranked = sorted(by_family.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    rows = _top(p, at_risk_share)
+    firsts: dict[str, int] = {}
+    for i in rows:
+        j = int(np.lexsort((np.arange(len(names)), -contrib[i]))[0])
+        key = family(names[j]) if contrib[i, j] > 0 else "none"
+        firsts[key] = firsts.get(key, 0) + 1
+    shares = sorted(((k, v / len(rows)) for k, v in firsts.items()), key=lambda kv: (-kv[1], kv[0]))
+    return {"mean_abs_contribution": [{"feature": k, "value": v} for k, v in ranked],
+            "top_reason_share": [{"feature": k, "share": v} for k, v in shares]}
