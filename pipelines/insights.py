@@ -1,4 +1,5 @@
-"""Stage insights: NPS, CSAT and CES with intervals overall, per channel, month and segment; sentiment per theme."""
+"""Stage insights: NPS, CSAT and CES with intervals and significance tests per channel, month, segment and
+theme; sentiment per theme; theme drivers of NPS."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import polars as pl
 from pipelines._common import setup, timed
 from voc.config import load_section
 from voc.io import write_json, write_parquet
-from voc.metrics import InsightsConfig, net_sentiment, overall_scores, score_table, theme_sentiment
+from voc.metrics import InsightsConfig, net_sentiment, overall_scores, score_table, theme_drivers, theme_sentiment
 
 log = logging.getLogger("voc.pipeline.insights")
 
@@ -19,6 +20,7 @@ def main() -> None:
     args, params, base = setup("insights", __doc__ or "")
     cfg = load_section(params, "insights", InsightsConfig)
     root = Path(args.root)
+    out = root / "data/processed"
     with timed("insights"):
         feedback = pl.read_parquet(root / "data/interim/feedback.parquet")
         customers = pl.read_parquet(root / "data/interim/customers.parquet")
@@ -27,25 +29,30 @@ def main() -> None:
         local = feedback.with_columns(
             pl.col("created_at").dt.convert_time_zone(base.timezone).dt.truncate("1mo").dt.date().alias("month")
         )
-        write_parquet(score_table(local, ["channel"], config=cfg), root / "data/processed/scores_by_channel.parquet")
-        write_parquet(score_table(local, ["month"], config=cfg), root / "data/processed/scores_by_month.parquet")
+        write_parquet(score_table(local, ["channel"], config=cfg, compare="rest"), out / "scores_by_channel.parquet")
+        write_parquet(score_table(local, ["month"], config=cfg, compare="previous"), out / "scores_by_month.parquet")
         with_seg = local.join(customers.select("customer_id", *cfg.segments), on="customer_id", how="left")
         segs = [
-            score_table(with_seg.rename({s: "segment"}), ["segment"], config=cfg)
+            score_table(with_seg.rename({s: "segment"}).with_columns(pl.col("segment").cast(pl.String)),
+                        ["segment"], config=cfg, compare="rest")
             .with_columns(pl.lit(s).alias("segment_type"))
-            .with_columns(pl.col("segment").cast(pl.String))
             for s in cfg.segments
         ]
         seg_table = pl.concat(segs).select("segment_type", "segment", pl.exclude("segment_type", "segment"))
         write_parquet(seg_table.sort("segment_type", "segment", "metric", nulls_last=True),
-                      root / "data/processed/scores_by_segment.parquet")
-        themes = theme_sentiment(topics, sentiment)
-        write_parquet(themes, root / "data/processed/theme_sentiment.parquet")
+                      out / "scores_by_segment.parquet")
+        with_theme = local.join(topics.select("feedback_id", "topic_id", "topic_label"), on="feedback_id", how="inner")
+        write_parquet(score_table(with_theme, ["topic_id", "topic_label"], config=cfg, compare="rest"),
+                      out / "scores_by_theme.parquet")
+        write_parquet(theme_sentiment(topics, sentiment), out / "theme_sentiment.parquet")
+        drivers = theme_drivers(feedback, topics, sentiment, config=cfg, seed=base.seed)
+        write_parquet(drivers.table, out / "theme_drivers.parquet")
         metrics = overall_scores(feedback, config=cfg) | {
             "n_items": feedback.height,
             "net_sentiment": net_sentiment(sentiment),
             "min_n": cfg.min_n,
             "confidence": cfg.confidence,
+            "drivers": drivers.summary,
         }
         write_json(metrics, root / "data/metrics/insights.json")
         log.info("insights: NPS %s on %s responses", metrics["nps"]["value"], metrics["nps"]["n"])

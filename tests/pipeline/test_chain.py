@@ -35,7 +35,7 @@ def test_no_planted_pii_leaves_ingest(workspace: Path):
     truth = json.loads((workspace / "data/raw/_truth.json").read_text())
     texts = read(workspace, "data/interim/feedback.parquet").select("feedback_id", "text")
     by_id = dict(texts.iter_rows())
-    planted = truth["pii"]
+    planted = truth["pii"]["planted"]
     assert planted, "the sample plants PII"
     leaked = [p for p in planted if by_id.get(p["feedback_id"]) and p["value"] in by_id[p["feedback_id"]]]
     assert not leaked, leaked[:3]

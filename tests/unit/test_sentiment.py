@@ -28,7 +28,7 @@ def _rated_items(n_per_class: int, seed: int = 0):
 
 def test_classifier_learns_from_ratings_and_scores_unrated_items():
     items, emb = _rated_items(60)
-    res = score_sentiment(items, emb, config=SentimentConfig(min_labelled_per_class=50), seed=1)
+    res = score_sentiment(items, emb, config=SentimentConfig(min_labelled_per_class=50, cv_folds=3), seed=1)
     assert res.metrics["method"] == "classifier"
     assert res.metrics["holdout"]["macro_f1_classifier"] > 0.9
     un = res.scores.filter(pl.col("feedback_id") == "unrated").row(0, named=True)
@@ -49,3 +49,25 @@ def test_forced_classifier_without_data_fails_loudly():
     items, emb = _rated_items(5)
     with pytest.raises(ValueError, match="at least 50 per class"):
         score_sentiment(items, emb, config=SentimentConfig(method="classifier"), seed=1)
+
+
+def test_scores_carry_vader_and_weak_label_columns_and_metrics_name_the_features():
+    items, emb = _rated_items(60)
+    res = score_sentiment(items, emb, config=SentimentConfig(min_labelled_per_class=50, cv_folds=3), seed=1)
+    assert {"vader_compound", "weak_label"} <= set(res.scores.columns)
+    assert res.metrics["features"] == ["embedding", "lexicon", "tfidf"]
+    assert res.scores.filter(pl.col("feedback_id") == "unrated")["weak_label"].to_list() == [None]
+    shares = sum(res.metrics[f"share_{lab}"] for lab in ("negative", "neutral", "positive"))
+    assert shares == pytest.approx(1.0, abs=1e-3)
+
+
+def test_empty_text_is_rejected_with_its_id():
+    items = pl.DataFrame({"feedback_id": ["a", "b"], "text": ["fine", "  "], "stars": [5, 1]})
+    with pytest.raises(ValueError, match="feedback_id 'b' has an empty text"):
+        score_sentiment(items, np.zeros((2, 4)), config=SentimentConfig(), seed=0)
+
+
+def test_row_count_mismatch_is_rejected():
+    items = pl.DataFrame({"feedback_id": ["a"], "text": ["fine"], "stars": [5]})
+    with pytest.raises(ValueError, match="1 items but 2 embeddings"):
+        score_sentiment(items, np.zeros((2, 4)), config=SentimentConfig(), seed=0)
