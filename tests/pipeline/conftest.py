@@ -22,7 +22,7 @@ OVERRIDES = {
     "insights": {"min_n": 10},
 }
 
-STAGES = ["ingest", "embed", "topics", "sentiment", "insights", "complaints", "churn", "reports"]
+STAGES = ["ingest", "embed", "topics", "sentiment", "insights", "churn", "complaints", "reports"]
 
 
 def _merge(base: dict, extra: dict) -> dict:
