@@ -12,6 +12,7 @@ from pipelines._common import setup, timed
 from voc.config import load_section
 from voc.io import write_json, write_parquet
 from voc.metrics import InsightsConfig, net_sentiment, overall_scores, score_table, theme_drivers, theme_sentiment
+from voc.topics.mentions import theme_presence
 
 log = logging.getLogger("voc.pipeline.insights")
 
@@ -45,14 +46,18 @@ def main() -> None:
         write_parquet(score_table(with_theme, ["topic_id", "topic_label"], config=cfg, compare="rest"),
                       out / "scores_by_theme.parquet")
         write_parquet(theme_sentiment(topics, sentiment), out / "theme_sentiment.parquet")
-        drivers = theme_drivers(feedback, topics, sentiment, config=cfg, seed=base.seed)
+        mentions_path = root / "data/processed/theme_mentions.parquet"
+        mentions = pl.read_parquet(mentions_path) if mentions_path.exists() else None
+        presence = theme_presence(topics, mentions)      # every theme an item mentions (multi-label)
+        drivers = theme_drivers(feedback, topics, sentiment, config=cfg, seed=base.seed, presence=presence)
         write_parquet(drivers.table, out / "theme_drivers.parquet")
         metrics = overall_scores(feedback, config=cfg) | {
             "n_items": feedback.height,
             "net_sentiment": net_sentiment(sentiment),
             "min_n": cfg.min_n,
             "confidence": cfg.confidence,
-            "drivers": drivers.summary,
+            "drivers": drivers.summary | {"multi_label": bool(mentions is not None and mentions.height),
+                                          "n_theme_memberships": presence.height},
         }
         write_json(metrics, root / "data/metrics/insights.json")
         log.info("insights: NPS %s on %s responses", metrics["nps"]["value"], metrics["nps"]["n"])

@@ -8,12 +8,14 @@ from pathlib import Path
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path("data/cache/numba").resolve()))
 
+import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 import yaml  # noqa: E402
 
 from pipelines._common import setup, timed  # noqa: E402
 from voc.config import load_section  # noqa: E402
-from voc.embedding import embeddings_matrix, load_embedder  # noqa: E402
+from voc.embedding import Embedder, embed_texts, embeddings_matrix, load_embedder  # noqa: E402
+from voc.embedding.base import hash_texts  # noqa: E402
 from voc.io import write_json, write_parquet  # noqa: E402
 from voc.topics import (  # noqa: E402
     OUTLIER,
@@ -25,13 +27,54 @@ from voc.topics import (  # noqa: E402
     npmi_coherence,
     parse_taxonomy,
     stabilise_themes,
+    theme_centroids,
     theme_shares,
     topic_diversity,
     topics_over_time,
 )
+from voc.topics.mentions import build_mentions, item_themes, nearest_themes, split_sentences, vader_scores  # noqa: E402
 from voc.topics.store import ThemeIndex, save_topic_model  # noqa: E402
 
 log = logging.getLogger("voc.pipeline.topics")
+
+
+def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: np.ndarray, topics: np.ndarray,
+              info: pl.DataFrame, embedder: Embedder) -> dict[str, object] | None:
+    """Theme mentions per sentence (data/processed/theme_mentions.parquet), with a sentence embedding cache."""
+    mcfg = cfg.mentions
+    sentences = split_sentences(docs_frame if mcfg.enabled else docs_frame.clear(), min_words=mcfg.min_words)
+    if not mcfg.enabled:                 # an empty table, so insights falls back to one theme per item
+        empty = np.zeros(0, dtype=np.int32)
+        write_parquet(build_mentions(sentences, empty, empty.astype(np.float32), info, sentiment=[]),
+                      root / "data/processed/theme_mentions.parquet")
+        return None
+    keyed = sentences.select(pl.format("{}#{}", "feedback_id", "sentence_no").alias("feedback_id"),
+                             pl.col("sentence").alias("text"))
+    cache_path = root / "data/cache/sentence_embeddings.parquet"
+    caches = [pl.read_parquet(p) for p in (root / "data/cache/embeddings.parquet", cache_path) if p.exists()]
+    cache = pl.concat(caches).unique(["model", "text_hash"], keep="first") if caches else None
+    res = embed_texts(keyed, embedder, cache=cache, batch_size=mcfg.batch_size, max_words=None, show_progress=True)
+    hashes = hash_texts(keyed["text"]).unique().implode()
+    write_parquet(res.cache.filter(pl.col("text_hash").is_in(hashes)).sort("model", "text_hash"), cache_path)
+    vectors = embeddings_matrix(keyed.select("feedback_id").join(res.embeddings, on="feedback_id", how="left",
+                                                                 maintain_order="left"))
+    ids, sim = nearest_themes(vectors, theme_centroids(matrix, topics), min_similarity=mcfg.min_similarity)
+    mentions = build_mentions(sentences, ids, sim, info, sentiment=vader_scores(sentences["sentence"].to_list()))
+    write_parquet(mentions, root / "data/processed/theme_mentions.parquet")
+    per_item = item_themes(mentions)
+    n_items = docs_frame.height
+    stats: dict[str, object] = {
+        "n_sentences": sentences.height,
+        "n_mentions": mentions.height,
+        "sentences_embedded": res.n_embedded,
+        "sentence_coverage": round(mentions.height / sentences.height, 4) if sentences.height else None,
+        "items_with_mention": per_item.height,
+        "mean_themes_per_item": round(float(per_item["n_themes"].sum()) / n_items, 4) if n_items else None,
+        "multi_theme_share": round(float((per_item["n_themes"] > 1).sum()) / n_items, 4) if n_items else None,
+    }
+    log.info("mentions: %d sentences (%d embedded), %d mentions, %.2f themes per item", sentences.height,
+             res.n_embedded, mentions.height, stats["mean_themes_per_item"] or 0.0)
+    return stats
 
 
 def main() -> None:
@@ -64,6 +107,7 @@ def main() -> None:
             log.warning("taxonomy entries for themes absent this run: %s", ", ".join(unapplied))
         assigned = assign_topics(emb["feedback_id"], topics, info)
         write_parquet(assigned, root / "data/processed/topics.parquet")
+        mention_stats = _mentions(root, cfg, docs_frame, matrix, topics, info, embedder)
         write_parquet(info, root / "data/processed/topic_info.parquet")
         write_parquet(topics_over_time(assigned, feedback), root / "data/processed/topics_over_time.parquet")
         customers = pl.read_parquet(root / "data/interim/customers.parquet").select("customer_id", "plan", "region")
@@ -88,6 +132,7 @@ def main() -> None:
                 "diversity": round(topic_diversity(words), 4),
                 "n_alerts": int(alerts["flagged"].sum()),
                 "taxonomy_unapplied": unapplied,
+                "mentions": mention_stats,
             },
             root / "data/metrics/topics.json",
         )

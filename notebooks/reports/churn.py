@@ -23,6 +23,9 @@ metrics_dir = "data/metrics"
 project_root = "."
 reports = ["index", "themes", "complaints", "churn", "customer360"]
 currency = "GBP"
+# segment: empty for everyone, or plan:premium, region:EU, channel:social; period: empty or YYYY-MM..YYYY-MM
+segment = ""
+period = ""
 top_n_customers = 15
 risk_threshold = 0.5
 
@@ -38,11 +41,15 @@ frames, metrics, paths = rp.load_inputs(
     ["churn_scores", "customers"], ["churn"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
 )
-display(HTML(rp.report_header("churn", version=rp.data_version(paths, root=project_root), reports=reports)))
+scope = rp.parse_scope(segment, period)
+frames = rp.filter_frames(frames, scope)
+display(HTML(rp.report_header("churn", version=rp.data_version(paths, root=project_root), reports=reports,
+                              scope=scope.describe())))
 churn = metrics["churn"]
 display(HTML(rp.html_table(
     rp.churn_model_table(churn),
-    caption=(f"Models trained on data up to {churn['cutoff']}, predicting churn within {churn['horizon_days']} "
+    caption=(("Whole-population model quality (not this segment/period). " if not scope.is_all else "") +
+             f"Models trained on data up to {churn['cutoff']}, predicting churn within {churn['horizon_days']} "
              f"days for {churn['n_customers']:,} customers (base rate {churn['base_rate']:.1%}); "
              f"chosen: {churn['chosen_model']}"),
 )))

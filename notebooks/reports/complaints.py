@@ -23,6 +23,9 @@ metrics_dir = "data/metrics"
 project_root = "."
 reports = ["index", "themes", "complaints", "churn", "customer360"]
 currency = "GBP"
+# segment: empty for everyone, or plan:premium, region:EU, channel:social; period: empty or YYYY-MM..YYYY-MM
+segment = ""
+period = ""
 
 # %%
 from IPython.display import HTML, display
@@ -33,13 +36,17 @@ from voc import viz
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
 frames, metrics, paths = rp.load_inputs(
-    ["ticket_metrics", "complaints_by_month", "complaints_by_theme", "follow_up"], ["complaints"],
+    ["ticket_metrics", "tickets", "customers", "complaints_by_month", "complaints_by_theme", "follow_up"],
+    ["complaints"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
 )
+scope = rp.parse_scope(segment, period)
+frames = rp.filter_frames(frames, scope)
 display(HTML(rp.report_header("complaints", version=rp.data_version(paths, root=project_root),
-                              reports=reports)))
+                              reports=reports, scope=scope.describe())))
 tm = frames["ticket_metrics"]
-display(HTML(rp.headline_cards(rp.complaint_cards(metrics["complaints"]))))
+display(HTML(rp.headline_cards(rp.complaint_cards(
+    metrics["complaints"] if scope.is_all else rp.scope_complaints(tm)))))
 
 # %% [markdown]
 # ## Who to contact now
@@ -61,6 +68,9 @@ display(HTML(rp.html_table(
 # ## Root causes, backlog and recurrence
 
 # %%
+if not scope.is_all:
+    display(HTML("<p><i>Root causes, backlog and recurrence are computed on the whole population, "
+                 "not this segment/period.</i></p>"))
 viz.root_cause_pareto_figure(frames["complaints_by_theme"]).show()
 
 # %%

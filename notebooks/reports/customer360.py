@@ -23,6 +23,9 @@ metrics_dir = "data/metrics"
 project_root = "."
 reports = ["index", "themes", "complaints", "churn", "customer360"]
 currency = "GBP"
+# segment: empty for everyone, or plan:premium, region:EU, channel:social; period: empty or YYYY-MM..YYYY-MM
+segment = ""
+period = ""
 top_n_timelines = 5
 
 # %%
@@ -38,8 +41,10 @@ frames, metrics, paths = rp.load_inputs(
     ["churn_scores", "customers", "feedback", "sentiment", "tickets", "payments", "events"], [],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
 )
+scope = rp.parse_scope(segment, period)
+frames = rp.filter_frames(frames, scope)
 display(HTML(rp.report_header("customer360", version=rp.data_version(paths, root=project_root),
-                              reports=reports)))
+                              reports=reports, scope=scope.describe())))
 scores = frames["churn_scores"]
 if "next_best_action" not in scores.columns:
     raise rp.ReportInputError(f"{processed_dir}/churn_scores.parquet: missing column 'next_best_action'")

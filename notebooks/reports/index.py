@@ -23,6 +23,9 @@ metrics_dir = "data/metrics"
 project_root = "."
 reports = ["index", "themes", "complaints", "churn", "customer360"]
 currency = "GBP"
+# segment: empty for everyone, or plan:premium, region:EU, channel:social; period: empty or YYYY-MM..YYYY-MM
+segment = ""
+period = ""
 top_n_themes = 8
 risk_threshold = 0.5
 
@@ -32,24 +35,33 @@ from IPython.display import HTML, display
 
 from voc import reports as rp
 from voc import viz
+from voc.metrics import scores as voc_scores
 
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
 frames, metrics, paths = rp.load_inputs(
-    ["scores_by_month", "theme_sentiment", "churn_scores"],
+    ["scores_by_month", "theme_sentiment", "churn_scores", "feedback", "sentiment", "topics", "tickets",
+     "ticket_metrics", "customers"],
     ["ingest", "topics", "insights", "complaints", "churn"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
     optional=["theme_alerts", "theme_drivers", "complaints_by_month"],
 )
-display(HTML(rp.report_header("index", version=rp.data_version(paths, root=project_root), reports=reports)))
+scope = rp.parse_scope(segment, period)
+frames = rp.filter_frames(frames, scope)
+display(HTML(rp.report_header("index", version=rp.data_version(paths, root=project_root), reports=reports,
+                              scope=scope.describe())))
 
 # %% [markdown]
 # ## Headline figures
 
 # %%
-insights, complaints, churn = metrics["insights"], metrics["complaints"], metrics["churn"]
-cards = rp.overview_cards(insights, complaints, churn, metrics["ingest"])
-months = frames["scores_by_month"]
+# item-level figures from this segment/period; model quality and theme impact come from the whole population
+insights = rp.scope_insights(frames["feedback"], frames["sentiment"])
+complaints, churn = rp.scope_complaints(frames["ticket_metrics"]), metrics["churn"]
+cards = rp.overview_cards(insights, complaints, churn, metrics["ingest"], n_feedback=frames["feedback"].height)
+months = frames["scores_by_month"] if scope.is_all else rp.scope_scores_by_month(frames["feedback"])
+theme_sentiment = (frames["theme_sentiment"] if scope.is_all
+                   else voc_scores.theme_sentiment(frames["topics"], frames["sentiment"]))
 trend = {"NPS": "nps", "CSAT (top-2-box)": "csat", "CES (1 = very hard, 7 = very easy)": "ces"}
 cards = [(label, value, f"{note}; {rp.month_on_month(months, metric=trend[label])}" if label in trend else note)
          for label, value, note in cards]
@@ -63,12 +75,16 @@ viz.headline_scores_figure(insights).show()
 viz.score_trends_figure(months).show()
 
 # %%
-viz.sentiment_gauge_figure(insights["net_sentiment"], n_items=insights["n_items"]).show()
+if insights["net_sentiment"] is not None:
+    viz.sentiment_gauge_figure(insights["net_sentiment"], n_items=insights["n_items"]).show()
 
 # %% [markdown]
 # ## Emerging themes: growing faster than their usual share
 
 # %%
+if not scope.is_all:
+    display(HTML("<p><i>Emerging-theme alerts and theme impact on NPS are computed on the whole population, "
+                 "not this segment/period.</i></p>"))
 if "theme_alerts" in frames:
     alerts = rp.emerging_themes(frames["theme_alerts"])
     display(HTML(rp.html_table(
@@ -96,13 +112,13 @@ if "theme_drivers" in frames:
         formats={"nps_impact": lambda v: f"{v:+.1f}", "impact_p_value": lambda v: f"{v:.3g}"},
         caption="Themes that drag NPS down most: NPS would rise by the impact if the theme's answers went away",
     )))
-viz.top_themes_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
+viz.top_themes_figure(theme_sentiment, top_n=top_n_themes).show()
 
 # %% [markdown]
 # ## Complaint handling and churn
 
 # %%
-viz.sla_by_priority_figure(rp.sla_by_priority_from_metrics(complaints)).show()
+viz.sla_by_priority_figure(rp.summarise_tickets(frames["ticket_metrics"], by=["priority"])).show()
 
 # %%
 viz.risk_distribution_figure(frames["churn_scores"], threshold=risk_threshold, currency=currency).show()

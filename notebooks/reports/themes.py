@@ -23,6 +23,9 @@ metrics_dir = "data/metrics"
 project_root = "."
 reports = ["index", "themes", "complaints", "churn", "customer360"]
 currency = "GBP"
+# segment: empty for everyone, or plan:premium, region:EU, channel:social; period: empty or YYYY-MM..YYYY-MM
+segment = ""
+period = ""
 top_n_themes = 8
 verbatims_per_theme = 3
 
@@ -32,6 +35,7 @@ from IPython.display import HTML, display
 
 from voc import reports as rp
 from voc import viz
+from voc.metrics import scores as voc_scores
 
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
@@ -40,12 +44,24 @@ frames, metrics, paths = rp.load_inputs(
     ["topics"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
 )
-display(HTML(rp.report_header("themes", version=rp.data_version(paths, root=project_root), reports=reports)))
+scope = rp.parse_scope(segment, period)
+frames = rp.filter_frames(frames, scope)
+display(HTML(rp.report_header("themes", version=rp.data_version(paths, root=project_root), reports=reports,
+                              scope=scope.describe())))
 
 # %% [markdown]
 # ## The themes
 
 # %%
+if not scope.is_all:  # volumes and sentiment from this segment/period's feedback
+    frames["theme_sentiment"] = voc_scores.theme_sentiment(frames["topics"], frames["sentiment"])
+    counts = frames["topics"].group_by("topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
+    frames["topic_info"] = frames["topic_info"].drop("count").join(counts, on="topic_id", how="inner")
+    monthly = frames["topics"].join(frames["feedback"].select("feedback_id", "created_at"), on="feedback_id").with_columns(
+        pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
+    frames["topics_over_time"] = (monthly.group_by("month", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
+                                  .with_columns((pl.col("count") / pl.col("count").sum().over("month")).alias("share"))
+                                  .sort("month", "topic_id"))
 info = (frames["topic_info"].filter(pl.col("topic_id") >= 0)
         .join(frames["theme_sentiment"].select("topic_id", "net_sentiment"), on="topic_id", how="left")
         .sort(["count", "topic_id"], descending=[True, False]))
@@ -56,6 +72,8 @@ display(HTML(rp.html_table(
              "top_words": "Top words", "representative": "Representative comment"},
     formats={"net_sentiment": lambda v: f"{v:+.0f}"},
     caption=(f"{tm['n_topics']} themes cover {tm['coverage']:.0%} of {tm['n_items']:,} items; "
+             "net sentiment = % positive minus % negative" if scope.is_all else
+             f"{info.height} themes in {frames['feedback'].height:,} items of this view; "
              "net sentiment = % positive minus % negative"),
 )))
 

@@ -15,6 +15,7 @@ from voc.churn import (
     ChurnConfig,
     build_features,
     calibration_table,
+    combine_actions,
     customer_attributes,
     describe,
     evaluate,
@@ -26,6 +27,7 @@ from voc.churn import (
     run_churn,
     single_feature_auc,
     tenure_band,
+    top_feature_use,
 )
 from voc.complaints import ComplaintsConfig
 from voc.config import load_section, read_params
@@ -388,3 +390,69 @@ def test_planted_drivers_lead_the_reasons_on_a_generated_sample(tmp_path: Path) 
     assert set(ranked[:5]) & PAYMENT, ranked
     assert set(ranked) & FEEDBACK and "plan" not in ranked, ranked
     assert result.metrics["roc_auc"] > 0.65
+
+
+def feature_events3() -> pl.DataFrame:
+    """c1 uses roaming most before D0 + 10 days (and support chat more only after it); c2 ties two features."""
+    rows = [("c1", 1, "feature_use", "roaming_pass"), ("c1", 2, "feature_use", "roaming_pass"),
+            ("c1", 3, "feature_use", "support_chat"), ("c1", 4, "login", None),
+            ("c1", 11, "feature_use", "support_chat"), ("c1", 12, "feature_use", "support_chat"),
+            ("c2", 5, "feature_use", "speed_test"), ("c2", 6, "feature_use", "bill_pay"),
+            ("c3", 7, "login", None)]
+    return pl.DataFrame([(c, d(t), e, f) for c, t, e, f in rows], orient="row",
+                        schema={"customer_id": pl.String, "ts": TS, "event": pl.String, "feature": pl.String})
+
+
+def test_top_feature_use_counts_only_before_the_cutoff() -> None:
+    top = top_feature_use(feature_events3(), before=d(10), window_days=30, min_uses=1)
+    assert top["customer_id"].to_list() == ["c1", "c2"]  # c3 only logged in
+    # c1: support chat leads only after the cutoff; c2's tie goes to the first name alphabetically
+    assert top["top_feature"].to_list() == ["roaming_pass", "bill_pay"]
+    assert top["feature_uses"].to_list() == [2, 1]
+    later = top_feature_use(feature_events3(), before=d(20), window_days=30, min_uses=1)
+    assert later.filter(pl.col("customer_id") == "c1")["top_feature"].item() == "support_chat"
+    assert top_feature_use(feature_events3(), before=d(10), window_days=30, min_uses=2)["customer_id"].to_list() == ["c1"]
+    assert top_feature_use(feature_events3(), before=d(10), window_days=5, min_uses=1)["customer_id"].to_list() == ["c2"]
+
+
+def test_top_feature_use_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match=r"events.parquet: missing column\(s\) \['feature'\]"):
+        top_feature_use(feature_events3().drop("feature"), before=d(10), window_days=30, min_uses=1)
+    with pytest.raises(ValueError, match="min_uses"):
+        top_feature_use(feature_events3(), before=d(10), window_days=30, min_uses=0)
+
+
+def test_combine_actions_adds_the_feature_offer() -> None:
+    top = top_feature_use(feature_events3(), before=d(10), window_days=30, min_uses=1)
+    offers = {"roaming_pass": "roaming bundle"}
+    got = combine_actions(["c1", "c2", "c3"], ["billing review", "technical follow-up", "retention call"], top,
+                          offers=offers)
+    # c2's top feature (bill_pay) has no offer in this table, c3 has no feature use: the reason's action alone
+    assert got == ["billing review; offer: roaming bundle", "technical follow-up", "retention call"]
+    with pytest.raises(ValueError, match="2 customers but 1 actions"):
+        combine_actions(["c1", "c2"], ["x"], top, offers=offers)
+
+
+def test_config_feature_offers_from_params_and_errors() -> None:
+    config = load_section(read_params(Path(__file__).resolve().parents[2] / "params.yaml"), "churn", ChurnConfig)
+    assert config.feature_offers["roaming_pass"]
+    with pytest.raises(ValueError, match="feature_offers"):
+        ChurnConfig(feature_offers={"roaming_pass": " "})
+    with pytest.raises(ValueError, match="feature_min_uses"):
+        ChurnConfig(feature_min_uses=0)
+
+
+def test_run_churn_appends_the_offer_for_heavy_feature_use() -> None:
+    data = synthetic(n=120, seed=3)
+    heavy = data["customers"].filter(pl.col("cancelled_at").is_null())["customer_id"][0]  # still active: scored
+    last = data["events"]["ts"].max()
+    extra = pl.DataFrame({"customer_id": [heavy] * 4, "ts": [last - dt.timedelta(days=k) for k in range(1, 5)],
+                          "event": ["feature_use"] * 4, "feature": ["roaming_pass"] * 4},
+                         schema=data["events"].schema)
+    data["events"] = pl.concat([data["events"], extra]).sort("customer_id", "ts")
+    config = dataclasses.replace(FAST, feature_offers={"roaming_pass": "roaming bundle"})
+    scores = run(data, config).scores
+    actions = dict(scores.select("customer_id", "next_best_action").iter_rows())
+    assert actions[heavy].endswith("; offer: roaming bundle")
+    others = [a for c, a in actions.items() if c != heavy]
+    assert others and not any("offer:" in a for a in others)

@@ -218,3 +218,56 @@ def test_safety_check_finds_pii_in_visible_text_only() -> None:
     with pytest.raises(rp.ReportSafetyError, match="over the"):
         rp.check_report("big", "<p>x</p>" * 100, max_bytes=100)
     assert rp.visible_text("<p>&lt;script&gt;</p>") == ["<script>"]
+
+
+def test_parse_scope_and_its_errors_name_the_param() -> None:
+    scope = rp.parse_scope("region:EU", "2026-01..2026-06")
+    assert (scope.field, scope.value) == ("region", "EU")
+    assert scope.start == dt.datetime(2026, 1, 1, tzinfo=dt.UTC) and scope.end == dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    assert scope.describe() == "segment region = EU; period Jan 2026 to Jun 2026"
+    assert rp.parse_scope("", "").is_all and rp.parse_scope("", "2025-12..2025-12").end == dt.datetime(
+        2026, 1, 1, tzinfo=dt.UTC)
+    with pytest.raises(ValueError, match=r"params reports\.segment: unknown field 'colour'"):
+        rp.parse_scope("colour:red", "")
+    with pytest.raises(ValueError, match=r"params reports\.segment: 'premium' is not 'field:value'"):
+        rp.parse_scope("premium", "")
+    with pytest.raises(ValueError, match=r"params reports\.period: '2026-13\.\.2026-06'"):
+        rp.parse_scope("", "2026-13..2026-06")
+    with pytest.raises(ValueError, match=r"params reports\.period: .* ends before it starts"):
+        rp.parse_scope("", "2026-06..2026-01")
+    with pytest.raises(ValueError, match=r"params reports\.segment: unknown field"):
+        rp.ReportsConfig(segment="colour:red")
+
+
+def test_segment_filter_changes_the_headline_numbers() -> None:
+    frames, _ = build_fixture_frames(seed=11)
+    everyone = rp.filter_frames(frames, rp.parse_scope("", ""))
+    premium = rp.filter_frames(frames, rp.parse_scope("plan:premium", ""))
+    ids = set(premium["customers"]["customer_id"])
+    assert ids and set(premium["customers"]["plan"]) == {"premium"}
+    assert set(premium["feedback"]["customer_id"]) <= ids and set(premium["churn_scores"]["customer_id"]) <= ids
+    assert set(premium["sentiment"]["feedback_id"]) == set(premium["feedback"]["feedback_id"])
+    assert 0 < premium["feedback"].height < everyone["feedback"].height
+    all_scores = rp.scope_insights(everyone["feedback"], everyone["sentiment"])
+    seg_scores = rp.scope_insights(premium["feedback"], premium["sentiment"])
+    assert seg_scores["n_items"] < all_scores["n_items"]
+    assert seg_scores["nps"]["n"] < all_scores["nps"]["n"]
+    assert (seg_scores["nps"]["value"], seg_scores["net_sentiment"]) != (all_scores["nps"]["value"],
+                                                                         all_scores["net_sentiment"])
+    assert rp.scope_complaints(premium["ticket_metrics"])["n_tickets"] < everyone["ticket_metrics"].height
+    social = rp.filter_frames(frames, rp.parse_scope("channel:chat", "2024-02..2024-03"))
+    assert set(social["feedback"]["channel"]) == {"chat"} and set(social["ticket_metrics"]["channel"]) <= {"chat"}
+    months = social["feedback"]["created_at"].dt.month().unique().to_list()
+    assert months and set(months) <= {2, 3}
+    with pytest.raises(ValueError, match=r"params reports\.segment: no customer has region = 'EU'"):
+        rp.filter_frames(frames, rp.parse_scope("region:EU", ""))
+
+
+def test_header_says_what_it_shows_and_plurals() -> None:
+    from voc.viz._style import plural
+
+    version = rp.DataVersion(commit=None, inputs_md5="abc", n_inputs=1, dvc_lock_md5=None)
+    html = rp.report_header("index", version=version, reports=rp.REPORTS,
+                            scope=rp.parse_scope("plan:<b>", "").describe())
+    assert "Showing: segment plan = &lt;b&gt;, all months" in html
+    assert plural(1, "ticket") == "1 ticket" and plural(1204, "ticket") == "1,204 tickets"

@@ -216,7 +216,7 @@ def test_customer_timeline_escapes_text_and_counts_touchpoints() -> None:
     events = pl.DataFrame({"customer_id": ["C1", "C1"], "ts": [t, t], "event": ["login", "login"]})
     fig = viz.customer_timeline_figure("C1", feedback=feedback, tickets=tickets, payments=payments, events=events,
                                        churn_probability=0.8)
-    assert "80% churn risk; 1 feedback items (1 negative), 1 tickets (1 escalated), 1 of 1 invoices" in \
+    assert "80% churn risk; 1 feedback item (1 negative), 1 ticket (1 escalated), 1 of 1 invoices" in \
         fig.layout.title.text
     assert "<img" not in fig.data[0].text[0] and "&lt;img" in fig.data[0].text[0]
     with pytest.raises(ValueError, match="churn_probability"):

@@ -1,5 +1,6 @@
 """voc.churn: leakage-proof churn features, calibrated models, metrics and retention scores."""
 
+from voc.churn.actions import combine_actions, top_feature_use
 from voc.churn.config import ChurnConfig
 from voc.churn.features import (
     build_features,
@@ -29,6 +30,7 @@ __all__ = [
     "FeatureSpace",
     "build_features",
     "calibration_table",
+    "combine_actions",
     "customer_attributes",
     "data_end",
     "describe",
@@ -45,5 +47,6 @@ __all__ = [
     "single_feature_auc",
     "snapshot_features",
     "tenure_band",
+    "top_feature_use",
     "top_themes",
 ]

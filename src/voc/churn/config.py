@@ -35,6 +35,18 @@ _ACTIONS = {
     "default": "retention check-in call",
 }
 
+# feature (events.feature of feature_use events) -> an offer around it; features of the sample's events
+_FEATURE_OFFERS = {
+    "roaming_pass": "roaming bundle",
+    "family_sharing": "family plan with an extra line at a discount",
+    "parental_controls": "family safety bundle",
+    "speed_test": "free speed check and a faster-speed upgrade trial",
+    "usage_dashboard": "right-sized data allowance with usage alerts",
+    "bill_pay": "autopay discount",
+    "plan_change": "loyalty discount on the plan that fits them",
+    "support_chat": "priority support line",
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class ChurnConfig:
@@ -48,6 +60,9 @@ class ChurnConfig:
     followed to the end; Kaplan-Meier curves by plan and by tenure band at the landmark (band edges
     ``tenure_bands_days``, days), and a Cox model (ridge ``cox_penalizer``) on the features at the landmark,
     reporting the ``cox_top`` strongest hazard ratios.
+    Next best action: ``actions`` keyed by the top reason's family, plus ``; offer: <offer>`` from
+    ``feature_offers`` for the feature the customer used most (at least ``feature_min_uses`` times) in the
+    ``feature_window_days`` days before scoring.
     """
 
     label: Literal["auto", "window", "static"] = "auto"
@@ -80,6 +95,10 @@ class ChurnConfig:
     n_reasons: int = 3
     revenue_months: float = 12.0
     actions: Mapping[str, str] = dataclasses.field(default_factory=lambda: types.MappingProxyType(dict(_ACTIONS)))
+    feature_offers: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType(dict(_FEATURE_OFFERS)))
+    feature_window_days: int = 90
+    feature_min_uses: int = 3
 
     def __post_init__(self) -> None:
         if self.horizon_days <= 0:
@@ -96,6 +115,13 @@ class ChurnConfig:
             raise ValueError("params churn.max_category_levels: must be >= 1")
         if "default" not in self.actions:
             raise ValueError("params churn.actions: needs a 'default' action")
+        if self.feature_window_days < 1:
+            raise ValueError("params churn.feature_window_days: must be >= 1")
+        if self.feature_min_uses < 1:
+            raise ValueError("params churn.feature_min_uses: must be >= 1")
+        empty = sorted(k for k, v in self.feature_offers.items() if not str(v).strip())
+        if empty:
+            raise ValueError(f"params churn.feature_offers: empty offer for {empty}")
         reserved = {"random_state", "seed", "deterministic", "num_threads", "n_jobs"} & set(self.lightgbm)
         if reserved:
             raise ValueError(f"params churn.lightgbm: {sorted(reserved)} are set by the stage (seed, determinism)")

@@ -12,6 +12,7 @@ import polars as pl
 from lifelines.exceptions import ConvergenceError
 from sklearn.model_selection import train_test_split
 
+from voc.churn.actions import combine_actions, top_feature_use
 from voc.churn.config import ChurnConfig
 from voc.churn.features import build_features, data_end, days_between, label_window, top_themes, utc_lit
 from voc.churn.model import (
@@ -201,6 +202,10 @@ def run_churn(
     prob = predict(final[chosen], x_now) if current.height else np.zeros(0)
     reasons, actions = explain(lightgbm_booster(final["lightgbm"]), x_now, space.names, n_reasons=config.n_reasons,
                                actions=config.actions, theme_labels=theme_labels) if current.height else ([], [])
+    # interests seen in their usage: the feature each customer used most before scoring adds an offer
+    interests = top_feature_use(events, before=end + dt.timedelta(microseconds=1),
+                                window_days=config.feature_window_days, min_uses=config.feature_min_uses)
+    actions = combine_actions(current["customer_id"].to_list(), actions, interests, offers=config.feature_offers)
     reasons_overall = reason_summary(lightgbm_booster(final["lightgbm"]), x_now, space.names, prob)
     out_scores = pl.DataFrame({
         "customer_id": current["customer_id"],

@@ -90,12 +90,18 @@ def theme_drivers(
     *,
     config: InsightsConfig,
     seed: int,
+    presence: pl.DataFrame | None = None,
 ) -> DriverResult:
     """Per theme: NPS impact, driver effect net of sentiment with significance, relative weight, channel mix.
 
     ``feedback`` has ``feedback_id``, ``channel``, ``nps``; ``topics`` has ``feedback_id``, ``topic_id``,
     ``topic_label``; ``sentiment`` has ``feedback_id``, ``sentiment_score``. Responses whose comment has no
     sentiment score are left out of the driver model (counted in the summary), never imputed.
+
+    ``presence`` (optional; ``feedback_id``, ``topic_id``, ``topic_label``, one row per theme an item mentions,
+    e.g. ``voc.topics.mentions.theme_presence``) makes membership multi-label: an item counts towards every
+    theme it mentions. When some item carries several themes the model gains an intercept and the theme
+    columns become indicators (additive effects); with one theme per item it is the cell-means model above.
     """
     for name, frame, cols in (("feedback", feedback, ("feedback_id", "channel", "nps")),
                               ("topics", topics, ("feedback_id", "topic_id", "topic_label")),
@@ -106,11 +112,23 @@ def theme_drivers(
     dupes = topics.filter(pl.col("feedback_id").is_duplicated())
     if dupes.height:
         raise ValueError(f"theme_drivers: topics has feedback_id {dupes['feedback_id'][0]!r} more than once")
+    if presence is None:
+        presence = topics.filter(pl.col("topic_id") >= 0).select("feedback_id", "topic_id", "topic_label")
+    else:
+        missing = [c for c in ("feedback_id", "topic_id", "topic_label") if c not in presence.columns]
+        if missing:
+            raise ValueError(f"theme_drivers: presence lacks the column(s) {missing}")
+        presence = presence.filter(pl.col("topic_id") >= 0).unique(["feedback_id", "topic_id"], keep="first")
+    presence = presence.select("feedback_id", pl.col("topic_id").cast(pl.Int32), "topic_label")
+    member: dict[str, set[int]] = {}
+    for fid, t in presence.select("feedback_id", "topic_id").iter_rows():
+        member.setdefault(fid, set()).add(int(t))
+    multi = any(len(v) > 1 for v in member.values())
     alpha = 1 - config.confidence
     items = (feedback.select("feedback_id", "channel", "nps")
              .join(topics.select("feedback_id", "topic_id", "topic_label"), on="feedback_id", how="left")
              .join(sentiment.select("feedback_id", "sentiment_score"), on="feedback_id", how="left"))
-    themes = (topics.filter(pl.col("topic_id") >= 0).group_by("topic_id")
+    themes = (presence.group_by("topic_id")
               .agg(pl.col("topic_label").first(), pl.len().alias("n_items")).sort("topic_id"))
     rated = items.filter(pl.col("nps").is_not_null())
     all_nps = rated["nps"].to_numpy().astype(float)
@@ -118,17 +136,22 @@ def theme_drivers(
 
     # the driver model: commented NPS responses with a theme assignment and a sentiment score
     model = rated.filter(pl.col("topic_id").is_not_null() & pl.col("sentiment_score").is_not_null())
-    n_nps_by_theme = dict(model.group_by("topic_id").len().iter_rows())
+    model_sets = [member.get(f, set()) for f in model["feedback_id"].to_list()]
+    n_nps_by_theme = {t: sum(t in m for m in model_sets) for t in themes["topic_id"].to_list()}
     kept = [t for t in themes["topic_id"].to_list() if n_nps_by_theme.get(t, 0) >= config.min_theme_n]
     if config.driver_target == "likelihood":
         y = model["nps"].cast(pl.Float64).to_numpy()
     else:
         y = 100.0 * ((model["nps"] >= 9).cast(pl.Float64) - (model["nps"] <= 6).cast(pl.Float64)).to_numpy()
-    tid = model["topic_id"].to_numpy()
-    cells = [*kept, None]                                     # None: everything else (outliers, small themes)
-    D = np.column_stack([tid == t for t in kept] + [~np.isin(tid, kept)]).astype(float)
-    if D.shape[0] and D[:, -1].sum() == 0:                     # no "everything else" responses: drop that cell
-        D, cells = D[:, :-1], cells[:-1]
+    cells: list[int | None] = [*kept, None]                   # None: everything else (outliers, small themes)
+    if not multi:
+        tid = model["topic_id"].to_numpy()
+        D = np.column_stack([tid == t for t in kept] + [~np.isin(tid, kept)]).astype(float)
+        if D.shape[0] and D[:, -1].sum() == 0:                 # no "everything else" responses: drop that cell
+            D, cells = D[:, :-1], cells[:-1]
+    else:                                                       # indicators per theme plus an intercept
+        D = np.column_stack([np.array([t in m for m in model_sets], dtype=float) for t in kept]
+                            + [np.ones(len(model_sets))]) if kept else np.ones((len(model_sets), 1))
     sent = model["sentiment_score"].to_numpy().astype(float)
     effects: dict[int, tuple[float, float, float, float]] = {}
     r2 = None
@@ -143,6 +166,8 @@ def theme_drivers(
         dof = model.height - X.shape[1]
         tcrit = float(stats.t.ppf(1 - alpha / 2, dof))
         ref = np.append(share, 0.0)
+        if multi:                                              # the intercept is not a cell: weight 0
+            ref[len(kept)] = 0.0
         if config.driver_reference == "median_theme":
             # the typical theme: the median theme cell (two middle cells averaged), so themes that do not
             # move the score sit near 0 even when a few strong drivers shift the average
@@ -177,7 +202,7 @@ def theme_drivers(
     rows = []
     for k, r in enumerate(themes.iter_rows(named=True)):
         t = r["topic_id"]
-        in_t = rated["topic_id"].to_numpy() == t
+        in_t = np.array([t in member.get(f, ()) for f in rated["feedback_id"].to_list()], dtype=bool)
         with_t, without_t = all_nps[in_t], all_nps[~in_t]
         c_with, c_without = _nps_counts(with_t), _nps_counts(without_t)
         est_with = nps_estimate(c_with["promoters"], c_with["passives"], c_with["detractors"],
@@ -186,7 +211,9 @@ def theme_drivers(
         _, p_impact = compare_scores(c_with, c_without, "nps")  # type: ignore[arg-type]
         j = kept.index(t) if t in kept else None
         eff = effects.get(t)
-        s_n, u_n = int((sol["topic_id"] == t).sum()), int((uns["topic_id"] == t).sum())
+        s_in = np.array([t in member.get(f, ()) for f in sol["feedback_id"].to_list()], dtype=bool)
+        u_in = np.array([t in member.get(f, ()) for f in uns["feedback_id"].to_list()], dtype=bool)
+        s_n, u_n = int(s_in.sum()), int(u_in.sum())
         s_share = s_n / sol.height if sol.height else None
         u_share = u_n / uns.height if uns.height else None
         gap_p = None
@@ -194,8 +221,8 @@ def theme_drivers(
             pooled = (s_n + u_n) / (sol.height + uns.height)
             var = pooled * (1 - pooled) * (1 / sol.height + 1 / uns.height)
             gap_p = float(2 * stats.norm.sf(abs(s_share - u_share) / math.sqrt(var))) if var > 0 else 1.0  # type: ignore[operator]
-        s_sent = sol.filter(pl.col("topic_id") == t)["sentiment_score"].mean()
-        u_sent = uns.filter(pl.col("topic_id") == t)["sentiment_score"].mean()
+        s_sent = sol.filter(pl.Series(s_in))["sentiment_score"].mean()
+        u_sent = uns.filter(pl.Series(u_in))["sentiment_score"].mean()
         rows.append({
             "topic_id": t, "topic_label": r["topic_label"], "n_items": r["n_items"], "n_nps": int(in_t.sum()),
             "nps_with": est_with.value, "nps_with_ci_low": est_with.ci_low, "nps_with_ci_high": est_with.ci_high,

@@ -5,6 +5,9 @@ from voc.reports.headlines import (
     churn_model_table,
     complaint_cards,
     overview_cards,
+    scope_complaints,
+    scope_insights,
+    scope_scores_by_month,
     sla_by_priority_from_metrics,
 )
 from voc.reports.inputs import ReportInputError, load_inputs, read_metrics, read_table
@@ -12,6 +15,7 @@ from voc.reports.markup import headline_cards, html_table, report_header
 from voc.reports.plotly_offline import use_offline_plotly
 from voc.reports.provenance import DataVersion, data_version, git_commit, md5_of_inputs
 from voc.reports.render import REPORTS, ReportsConfig, execute_report, export_html, render_reports
+from voc.reports.segment import SEGMENT_FIELDS, Scope, filter_frames, parse_scope
 from voc.reports.safety import ReportSafetyError, check_report, find_pii, visible_text
 from voc.reports.summaries import (
     churn_risk_summary,
@@ -24,6 +28,13 @@ from voc.reports.summaries import (
 )
 
 __all__ = [
+    "SEGMENT_FIELDS",
+    "Scope",
+    "filter_frames",
+    "parse_scope",
+    "scope_complaints",
+    "scope_insights",
+    "scope_scores_by_month",
     "ReportSafetyError",
     "check_report",
     "churn_risk_summary",

@@ -24,7 +24,7 @@ _STYLE = (
     "<style>.voc-table{border-collapse:collapse;font-size:13px;margin:8px 0}"
     ".voc-table th,.voc-table td{border:1px solid #ccc;padding:4px 8px;text-align:left!important;vertical-align:top}"
     ".voc-table th{background:#f2f2f2}.voc-nav a{margin-right:14px;font-weight:600}"
-    ".voc-version{color:#555;font-size:12px}.voc-cards{display:flex;gap:16px;flex-wrap:wrap}"
+    ".voc-version{color:#555;font-size:12px}.voc-scope{font-weight:600;margin:6px 0}.voc-cards{display:flex;gap:16px;flex-wrap:wrap}"
     ".voc-card{border:1px solid #ccc;border-radius:6px;padding:8px 14px;min-width:150px}"
     ".voc-card b{font-size:22px;display:block}</style>"
 )
@@ -54,8 +54,9 @@ def html_table(frame: pl.DataFrame, *, columns: Mapping[str, str] | None = None,
     return f'{_STYLE}<table class="voc-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def report_header(name: str, *, version: DataVersion, reports: Sequence[str]) -> str:
-    """Navigation links to the other reports (relative ``<name>.html``) and the data version line."""
+def report_header(name: str, *, version: DataVersion, reports: Sequence[str], scope: str | None = None) -> str:
+    """Navigation links to the other reports (relative ``<name>.html``), the data version line and, when
+    given, what the report shows (``scope``: e.g. ``segment region = EU; period Jan 2026 to Jun 2026``)."""
     links = " ".join(
         f'<a href="{html.escape(r)}.html">{html.escape(REPORT_TITLES.get(r, r))}</a>' if r != name
         else f"<span>{html.escape(REPORT_TITLES.get(r, r))}</span>"
@@ -65,7 +66,8 @@ def report_header(name: str, *, version: DataVersion, reports: Sequence[str]) ->
     lock = f"; dvc.lock md5 {version.dvc_lock_md5}" if version.dvc_lock_md5 else "; no dvc.lock"
     line = (f"Data version: git commit {commit}; md5 of the {version.n_inputs} input files "
             f"{version.inputs_md5}{lock}")
-    return f'{_STYLE}<nav class="voc-nav">{links}</nav><p class="voc-version">{html.escape(line)}</p>'
+    shown = f'<p class="voc-scope">Showing: {html.escape(scope)}</p>' if scope else ""
+    return f'{_STYLE}<nav class="voc-nav">{links}</nav>{shown}<p class="voc-version">{html.escape(line)}</p>'
 
 
 def headline_cards(cards: Sequence[tuple[str, str, str]]) -> str:

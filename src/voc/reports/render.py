@@ -16,6 +16,7 @@ from jinja2 import DictLoader
 
 from voc.io import write_text
 from voc.reports.safety import check_report
+from voc.reports.segment import parse_scope
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,11 @@ class ReportsConfig:
     timeout_s: int = 600
     top_n_timelines: int = 5
     max_mb: float = 10.0
+    segment: str = ""   # "" = everyone; "plan:premium", "region:EU", "channel:social"
+    period: str = ""    # "" = all months; "YYYY-MM..YYYY-MM", both months included
 
     def __post_init__(self) -> None:
+        parse_scope(self.segment, self.period)  # a bad value fails here, naming the param
         unknown = [r for r in self.reports if r not in REPORTS]
         if unknown:
             raise ValueError(f"params reports.reports: unknown report(s) {unknown}; known: {list(REPORTS)}")
@@ -116,6 +120,8 @@ def render_reports(config: ReportsConfig, *, notebooks_dir: Path, output_dir: Pa
         "project_root": str(project_root.resolve()),
         "reports": list(config.reports),
         "currency": currency,
+        "segment": config.segment,
+        "period": config.period,
     }
     extra = {
         "themes": {"top_n_themes": config.top_n_themes, "verbatims_per_theme": config.verbatims_per_theme},

@@ -33,6 +33,16 @@ class IdentityConfig:
 
 
 @dataclass(frozen=True)
+class MentionsConfig:
+    """The ``topics.mentions`` parameters: theme mentions at the sentence level (voc.topics.mentions)."""
+
+    enabled: bool = True
+    min_words: int = 4            # a fragment with fewer words joins the previous sentence (or the next)
+    min_similarity: float = 0.4   # cosine to the nearest theme centroid a sentence needs to carry that theme
+    batch_size: int = 128         # sentences per encoder batch
+
+
+@dataclass(frozen=True)
 class TopicsConfig:
     """The ``topics:`` block of params.yaml."""
 
@@ -57,6 +67,7 @@ class TopicsConfig:
     extra_stop_words: tuple[str, ...] = field(default_factory=tuple)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
+    mentions: MentionsConfig = field(default_factory=MentionsConfig)
 
 
 @dataclass

@@ -69,3 +69,8 @@ def quote(label: str, *, limit: int = 40) -> str:
     """A topic label in quotes, shortened and HTML-escaped for a plotly title."""
     label = label if len(label) <= limit else label[: limit - 1] + "…"
     return f"“{html.escape(label)}”"
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """``1 ticket``, ``2 tickets``, ``1,204 feedback items`` (``nouns`` for an irregular plural)."""
+    return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"

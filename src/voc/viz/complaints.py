@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from voc.viz._style import PALETTE, change_phrase, month_label, quote, style
+from voc.viz._style import PALETTE, change_phrase, month_label, plural, quote, style
 
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 
@@ -139,7 +139,7 @@ def backlog_figure(complaints_by_month: pl.DataFrame) -> go.Figure:
     if frame.height:
         last = frame.row(-1, named=True)
         peak = frame.sort(["backlog_end", "month"], descending=[True, False]).row(0, named=True)
-        title = f"{last['backlog_end']:,} tickets open at the end of {month_label(last['month'])}"
+        title = f"{plural(last['backlog_end'], 'ticket')} open at the end of {month_label(last['month'])}"
         if peak["month"] != last["month"]:
             title += f" (peak {peak['backlog_end']:,} in {month_label(peak['month'])})"
         rec = frame.drop_nulls("recurrence_rate")
@@ -173,7 +173,8 @@ def root_cause_pareto_figure(complaints_by_theme: pl.DataFrame, *, top_n: int = 
                              line={"color": PALETTE[1], "width": 3}), secondary_y=True)
     if total:
         k = next((i + 1 for i, c in enumerate(cumulative) if c >= 80.0), len(cumulative))
-        title = (f"{k} of {frame.height} themes cause {cumulative[k - 1]:.0f}% of the {total:,} tickets; "
+        title = (f"{k} of {plural(frame.height, 'theme')} cause {cumulative[k - 1]:.0f}% "
+                 f"of the {plural(total, 'ticket')}; "
                  f"{quote(top['label'][0])} alone {100 * top['n_tickets'][0] / total:.0f}%")
     else:
         title = "No tickets"

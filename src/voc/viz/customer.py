@@ -7,7 +7,7 @@ import html
 import plotly.graph_objects as go
 import polars as pl
 
-from voc.viz._style import NEGATIVE, NEUTRAL, PALETTE, POSITIVE, style
+from voc.viz._style import NEGATIVE, NEUTRAL, PALETTE, POSITIVE, plural, style
 
 LANES: tuple[str, ...] = ("usage", "payments", "tickets", "feedback")
 
@@ -74,9 +74,10 @@ def customer_timeline_figure(customer_id: str, *, feedback: pl.DataFrame, ticket
         marker={"size": [6 + 14 * n / top for n in ev["n"].to_list()], "color": PALETTE[4]},
         customdata=ev["n"].to_list(), hovertemplate="week of %{x|%Y-%m-%d}: %{customdata} events<extra></extra>"))
     negative = sum(s < -0.05 for s in scores)
-    title = (f"{html.escape(customer_id)}: {churn_probability:.0%} churn risk; {fb.height} feedback items "
-             f"({negative} negative), {tk.height} tickets ({sum(esc)} escalated), {sum(unpaid)} of {pay.height} "
-             f"invoices unpaid or failed, {int(ev['n'].sum())} product events")
+    title = (f"{html.escape(customer_id)}: {churn_probability:.0%} churn risk; "
+             f"{plural(fb.height, 'feedback item')} ({negative} negative), {plural(tk.height, 'ticket')} "
+             f"({sum(esc)} escalated), {sum(unpaid)} of {pay.height} invoices unpaid or failed, "
+             f"{plural(int(ev['n'].sum()), 'product event')}")
     fig = style(fig, title=title, x_title="Date (UTC)", y_title=None)
     fig.update_yaxes(categoryorder="array", categoryarray=list(LANES), range=[-0.5, len(LANES) - 0.5])
     fig.update_layout(height=300, showlegend=False, margin={"t": 70, "b": 50})
