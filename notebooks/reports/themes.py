@@ -40,7 +40,7 @@ from voc.metrics import scores as voc_scores
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
 frames, metrics, paths = rp.load_inputs(
-    ["feedback", "topics", "topic_info", "topics_over_time", "sentiment", "theme_sentiment"],
+    ["feedback", "customers", "topics", "topic_info", "topics_over_time", "sentiment", "theme_sentiment"],
     ["topics"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
 )
