@@ -188,6 +188,7 @@ def main() -> None:
     parser.add_argument("--datasets", default="cfpb_narratives,bitext_utterances",
                         help="comma-separated; results for other datasets already in the JSON are kept")
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)), help="comma-separated seeds")
+    parser.add_argument("--params", default=str(ROOT / "params.yaml"), help="params file whose topics: block is ours")
     args = parser.parse_args()
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _embedder: list[Any] = []
@@ -203,7 +204,7 @@ def main() -> None:
     if args.embed_only:
         return
     seeds = [int(x) for x in args.seeds.split(",")]
-    params = read_params(ROOT / "params.yaml")
+    params = read_params(args.params)
     cfg = load_section(params, "topics", TopicsConfig)
     st_model = embedder().model
     results: dict[str, Any] = {
