@@ -13,7 +13,7 @@ export DVC_NO_ANALYTICS := 1
 export PLOTLY_RENDERER := notebook
 export PYTHONHASHSEED := 0
 
-.PHONY: install sample report test test-fast dag clean-data help browser
+.PHONY: install sample report report-scope test test-fast dag clean-data help browser
 
 help:
 	@echo "make report   install, generate the sample when data/raw is empty, run dvc repro, print the report path"
@@ -39,6 +39,12 @@ report: sample
 	$(BIN)/dvc repro
 	@echo
 	@echo "Reports: $(CURDIR)/data/reports/index.html"
+
+# Re-render the reports for one segment and/or period, e.g. make report-scope SEGMENT=region:EU PERIOD=2026-01..2026-06
+report-scope: sample
+	$(BIN)/dvc exp run -S 'reports.segment=$(SEGMENT)' -S 'reports.period=$(PERIOD)'
+	@echo
+	@echo "Reports ($(SEGMENT) $(PERIOD)): $(CURDIR)/data/reports/index.html"
 
 test: install browser
 	$(BIN)/python -m pytest
