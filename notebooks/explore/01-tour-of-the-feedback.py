@@ -17,8 +17,9 @@
 # # A tour of the feedback
 #
 # What is in `data/interim/feedback.parquet` after `ingest`: how many items per channel and month, which
-# scores come with them, and what the texts look like. Run `dvc repro ingest` first (or point `interim_dir`
-# at a fixture written by `voc.reports.fixture.write_fixture_outputs`).
+# scores come with them, and what the texts look like. Run `dvc repro ingest` first; without it, the tour
+# shows the tiny synthetic fixture (`voc.reports.fixture.write_fixture_outputs`) so it always runs
+# (`pytest --nbval-lax notebooks/explore` relies on that).
 
 # %% tags=["parameters"]
 interim_dir = "data/interim"
@@ -26,6 +27,8 @@ n_examples = 10
 seed = 42
 
 # %%
+import html
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -33,9 +36,19 @@ from IPython.display import HTML, display
 
 from voc import reports as rp
 from voc import viz
+from voc.reports.fixture import write_fixture_outputs
 
 rp.use_offline_plotly()
-feedback = rp.read_table(Path(interim_dir) / "feedback.parquet", rp.inputs.FEEDBACK)
+# a relative interim_dir is read from the project root (Jupyter and nbval start in notebooks/explore)
+root = next((p for p in (Path.cwd(), *Path.cwd().parents) if (p / "dvc.yaml").is_file()), Path.cwd())
+source = Path(interim_dir) if Path(interim_dir).is_absolute() else root / interim_dir
+if not (source / "feedback.parquet").is_file():
+    fixture_dir = tempfile.TemporaryDirectory(prefix="voc-tour-")  # removed when the kernel exits
+    write_fixture_outputs(Path(fixture_dir.name), seed=seed)
+    display(HTML(f"<p><b>No {html.escape(str(source / 'feedback.parquet'))}: "
+                 "showing the synthetic fixture instead.</b></p>"))
+    source = Path(fixture_dir.name) / "data" / "interim"
+feedback = rp.read_table(source / "feedback.parquet", rp.inputs.FEEDBACK)
 feedback.select("channel", "source").group_by("channel", "source").len().sort("channel", "source")
 
 # %% [markdown]

@@ -36,6 +36,7 @@ from IPython.display import HTML, display
 from voc import reports as rp
 from voc import viz
 from voc.metrics import scores as voc_scores
+from voc.viz import themes as viz_themes
 
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
@@ -43,6 +44,7 @@ frames, metrics, paths = rp.load_inputs(
     ["feedback", "customers", "topics", "topic_info", "topics_over_time", "sentiment", "theme_sentiment"],
     ["topics"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
+    optional=["theme_drivers", "topics_by_segment"],
 )
 scope = rp.parse_scope(segment, period)
 frames = rp.filter_frames(frames, scope)
@@ -62,20 +64,32 @@ if not scope.is_all:  # volumes and sentiment from this segment/period's feedbac
     frames["topics_over_time"] = (monthly.group_by("month", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
                                   .with_columns((pl.col("count") / pl.col("count").sum().over("month")).alias("share"))
                                   .sort("month", "topic_id"))
-info = (frames["topic_info"].filter(pl.col("topic_id") >= 0)
-        .join(frames["theme_sentiment"].select("topic_id", "net_sentiment"), on="topic_id", how="left")
-        .sort(["count", "topic_id"], descending=[True, False]))
+    # which channels carry each theme, from this view's items
+    frames["topics_by_segment"] = rp.channel_shares(frames["feedback"], frames["topics"])
+overview = rp.theme_overview(frames["topic_info"], frames["theme_sentiment"],
+                             theme_drivers=frames.get("theme_drivers"),
+                             topics_by_segment=frames.get("topics_by_segment"))
 tm = metrics["topics"]
 display(HTML(rp.html_table(
-    info,
-    columns={"topic_label": "Theme", "count": "Items", "net_sentiment": "Net sentiment (pts)",
-             "top_words": "Top words", "representative": "Representative comment"},
+    overview,
+    columns={"topic_label": "Theme", "parent_label": "Parent theme", "count": "Items",
+             "net_sentiment": "Net sentiment (pts)", "impact_text": "NPS impact (pts; with vs without test)",
+             "driver_text": "Driver effect net of sentiment (Holm-adjusted)",
+             "top_channel": "Most frequent in (share of that channel's items)",
+             "representative": "Representative comment (redacted)"},
     formats={"net_sentiment": lambda v: f"{v:+.0f}"},
-    caption=(f"{tm['n_topics']} themes cover {tm['coverage']:.0%} of {tm['n_items']:,} items; "
-             "net sentiment = % positive minus % negative" if scope.is_all else
-             f"{info.height} themes in {frames['feedback'].height:,} items of this view; "
-             "net sentiment = % positive minus % negative"),
+    caption=(f"{tm['n_topics']} themes cover {tm['coverage']:.0%} of {tm['n_items']:,} items" if scope.is_all else
+             f"{overview.height} themes in {frames['feedback'].height:,} items of this view")
+    + "; net sentiment = % positive minus % negative; NPS impact = points NPS would gain without the theme"
+    + ("" if "theme_drivers" in frames else " (not available: no theme_drivers.parquet)")
+    + ("" if scope.is_all or "theme_drivers" not in frames else "; impact and driver effect: all customers"),
 )))
+
+# %% [markdown]
+# ## The hierarchy: parent themes and their themes
+
+# %%
+viz_themes.theme_hierarchy_figure(frames["topic_info"], frames["theme_sentiment"]).show()
 
 # %%
 viz.top_themes_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
@@ -87,10 +101,22 @@ viz.theme_sentiment_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
 viz.topics_over_time_figure(frames["topics_over_time"], frames["topic_info"], top_n=min(top_n_themes, 6)).show()
 
 # %% [markdown]
+# ## Solicited vs unsolicited: what surveys hear against what customers post in reviews and social
+
+# %%
+if "theme_drivers" in frames:
+    if not scope.is_all:
+        display(HTML("<p>Channel mix for all customers (the driver table is not split by segment or period).</p>"))
+    viz_themes.solicited_unsolicited_figure(frames["theme_drivers"], top_n=top_n_themes).show()
+else:
+    display(HTML("<p>No theme_drivers.parquet: run the insights stage to compare solicited and unsolicited "
+                 "feedback.</p>"))
+
+# %% [markdown]
 # ## What customers say: the most negative comments of the largest themes
 
 # %%
-largest = info.head(top_n_themes)["topic_id"].to_list()
+largest = overview.head(top_n_themes)["topic_id"].to_list()
 verbatims = rp.negative_verbatims(frames["feedback"], frames["topics"], frames["sentiment"],
                                   topic_ids=largest, per_topic=verbatims_per_theme)
 display(HTML(rp.html_table(

@@ -8,7 +8,9 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
+from voc import reports as rp
 from voc import viz
+from voc.viz import themes as viz_themes
 
 UTC = dt.UTC
 
@@ -222,3 +224,124 @@ def test_customer_timeline_escapes_text_and_counts_touchpoints() -> None:
     with pytest.raises(ValueError, match="churn_probability"):
         viz.customer_timeline_figure("C1", feedback=feedback, tickets=tickets, payments=payments, events=events,
                                      churn_probability=2.0)
+
+
+# --- themes: hierarchy, solicited vs unsolicited, the theme table -------------------------------------------
+
+def theme_info(parents: list[int | None]) -> pl.DataFrame:
+    return pl.DataFrame({
+        "topic_id": pl.Series([-1, 0, 1, 2][: len(parents)], dtype=pl.Int32),
+        "topic_label": ["outliers", "billing", "<b>refunds</b>", "staff"][: len(parents)],
+        "count": [5, 30, 10, 20][: len(parents)],
+        "top_words": ["", "bill", "refund", "staff"][: len(parents)],
+        "representative": ["", "charged twice", "", "lovely people"][: len(parents)],
+        "representatives": [[], ["charged twice"], ["<img onerror=x> no refund yet"],
+                            ["lovely people"]][: len(parents)],
+        "parent_id": pl.Series(parents, dtype=pl.Int32),
+        "parent_label": [None if p is None else {-1: "outliers", 0: "billing", 2: "staff"}[p] for p in parents],
+    })
+
+
+def theme_net(nets: list[float]) -> pl.DataFrame:
+    return pl.DataFrame({"topic_id": pl.Series([-1, 0, 1, 2], dtype=pl.Int32),
+                         "topic_label": ["outliers", "billing", "<b>refunds</b>", "staff"],
+                         "n": [5, 30, 10, 20], "net_sentiment": nets})
+
+
+def test_theme_hierarchy_groups_children_under_parents_and_names_the_largest() -> None:
+    info, sent = theme_info([-1, 0, 0, 2]), theme_net([0.0, -40.0, -80.0, 60.0])
+    fig = viz_themes.theme_hierarchy_figure(info, sent)
+    tree = fig.data[0]
+    assert list(tree.parents).count("p0") == 2 and list(tree.parents).count("p2") == 1
+    values = dict(zip(tree.ids, tree.values, strict=True))
+    assert values["p0"] == 30 + 10 and values["p2"] == 20  # parents sum their children (branchvalues total)
+    share = 100 * 40 / 60
+    assert title(fig).startswith(f"3 themes group under 2 parent themes; “billing” holds {share:.0f}%")
+    weighted = (-40.0 * 30 + -80.0 * 10) / 40
+    assert f"most negative (net {weighted:+.0f})" in title(fig)
+    assert "&lt;b&gt;refunds&lt;/b&gt;" in tree.labels  # labels are escaped
+
+
+def test_theme_hierarchy_theme_without_parent_is_its_own_parent() -> None:
+    fig = viz_themes.theme_hierarchy_figure(theme_info([-1, None, 0, 2]), theme_net([0.0, -40.0, -80.0, 60.0]))
+    assert title(fig).startswith("3 themes group under 2 parent themes")
+
+
+def test_theme_hierarchy_missing_parent_column_fails() -> None:
+    with pytest.raises(ValueError, match="parent_label"):
+        viz_themes.theme_hierarchy_figure(theme_info([-1, 0, 0, 2]).drop("parent_label"),
+                                          theme_net([0.0, 0.0, 0.0, 0.0]))
+
+
+def drivers(disagree: list[bool | None], sol: list[float | None], uns: list[float | None]) -> pl.DataFrame:
+    k = len(disagree)
+    return pl.DataFrame({
+        "topic_id": pl.Series(list(range(k)), dtype=pl.Int32), "topic_label": ["billing", "refunds", "staff"][:k],
+        "n_items": [30, 10, 20][:k], "n_nps": [12, 4, 8][:k], "nps_impact": [6.5, 1.2, -3.0][:k],
+        "impact_p_value": [3e-54, 0.4, None][:k], "effect": [-1.2, -0.1, 0.8][:k],
+        "significant": [True, False, None][:k], "enough_data": [True, True, False][:k],
+        "share_solicited": pl.Series(sol, dtype=pl.Float64), "share_unsolicited": pl.Series(uns, dtype=pl.Float64),
+        "channels_disagree": pl.Series(disagree, dtype=pl.Boolean),
+    })
+
+
+def test_solicited_unsolicited_flags_disagreement_and_names_the_biggest_gap() -> None:
+    sol, uns = [10.0, 30.0, 20.0], [40.0, 25.0, 20.0]
+    fig = viz_themes.solicited_unsolicited_figure(drivers([True, False, None], sol, uns))
+    assert title(fig).startswith("1 of 3 themes differ between surveys and reviews+social")
+    assert f"“billing” is raised more in reviews and social ({sol[0]:.0f}% of survey vs {uns[0]:.0f}%" in title(fig)
+    labels = list(fig.data[0].y)
+    assert "▲ billing" in labels and "refunds" in labels  # only the significant gap is flagged
+    assert [t.name for t in fig.data] == ["Surveys (solicited)", "Reviews + social (unsolicited)"]
+    assert_axes_labelled(fig)
+
+
+def test_solicited_unsolicited_without_disagreement_says_so() -> None:
+    fig = viz_themes.solicited_unsolicited_figure(drivers([False, False], [10.0, 30.0], [12.0, 28.0]))
+    assert title(fig) == ("Surveys and reviews+social raise the same themes: no significant share gap "
+                          "in the 2 largest themes")
+
+
+def test_solicited_unsolicited_bad_input_fails() -> None:
+    with pytest.raises(ValueError, match="channels_disagree"):
+        viz_themes.solicited_unsolicited_figure(drivers([False], [1.0], [2.0]).drop("channels_disagree"))
+    with pytest.raises(ValueError, match="top_n"):
+        viz_themes.solicited_unsolicited_figure(drivers([False], [1.0], [2.0]), top_n=0)
+
+
+def test_theme_overview_joins_parent_impact_channel_and_verbatim() -> None:
+    segments = pl.DataFrame({
+        "segment_type": ["channel", "channel", "channel", "plan"], "segment": ["survey", "review", "review", "basic"],
+        "topic_id": pl.Series([0, 0, 2, 0], dtype=pl.Int32), "count": [3, 5, 2, 9], "share": [0.3, 0.25, 0.1, 0.9],
+    })
+    out = rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0, -40.0, -80.0, 60.0]),
+                            theme_drivers=drivers([True, False, None], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),
+                            topics_by_segment=segments)
+    assert out["topic_id"].to_list() == [0, 2, 1]  # largest first, outliers left out
+    rows = {r["topic_id"]: r for r in out.iter_rows(named=True)}
+    assert rows[0]["parent_label"] == "billing" and rows[1]["parent_label"] == "billing"
+    assert rows[0]["impact_text"] == "+6.5 (significant, p < 0.001)"
+    assert rows[1]["impact_text"] == "+1.2 (not significant, p = 0.400)"
+    assert rows[2]["impact_text"] == "-3.0 (not tested)" and rows[2]["driver_text"] == "too few answers"
+    assert rows[0]["driver_text"] == "-1.20, significant"
+    assert rows[0]["top_channel"] == "survey (30%)"  # the plan segment is not a channel
+    assert rows[2]["top_channel"] == "review (10%)" and rows[1]["top_channel"] is None
+    assert rows[1]["representative"] == "<img onerror=x> no refund yet"  # empty single one: nearest verbatim (raw)
+
+
+def test_theme_overview_without_optional_tables_and_bad_input() -> None:
+    out = rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0, -40.0, -80.0, 60.0]))
+    assert out["impact_text"].null_count() == out.height and out["top_channel"].null_count() == out.height
+    with pytest.raises(ValueError, match="parent_label"):
+        rp.theme_overview(theme_info([-1, 0, 0, 2]).drop("parent_label"), theme_net([0.0] * 4))
+    with pytest.raises(ValueError, match="alpha"):
+        rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0] * 4), alpha=1.5)
+
+
+def test_channel_shares_counts_items_per_channel() -> None:
+    feedback = pl.DataFrame({"feedback_id": ["a", "b", "c"], "channel": ["survey", "survey", "review"]})
+    topics = pl.DataFrame({"feedback_id": ["a", "b", "c"], "topic_id": pl.Series([0, -1, 0], dtype=pl.Int32)})
+    out = rp.channel_shares(feedback, topics)
+    assert out.filter((pl.col("segment") == "survey") & (pl.col("topic_id") == 0))["share"].item() == 0.5
+    assert out.filter(pl.col("segment") == "review")["share"].to_list() == [1.0]
+    assert set(out["segment_type"]) == {"channel"}

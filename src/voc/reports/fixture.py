@@ -25,6 +25,9 @@ _THEMES = {
     3: ("app crashes", "app, crash, login", -0.6),
 }
 _RANGES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
+#: theme -> parent theme (a head theme is its own parent); the outliers stay alone.
+_PARENTS = {-1: -1, 0: 0, 1: 1, 2: 2, 3: 0}
+_SOLICITED, _UNSOLICITED = ("survey",), ("review",)
 _PRIORITIES = ("low", "normal", "high", "urgent")
 _SLA_HOURS = {"low": (24.0, 120.0), "normal": (8.0, 72.0), "high": (4.0, 24.0), "urgent": (1.0, 8.0)}
 
@@ -53,6 +56,28 @@ def _score_rows(frame: pl.DataFrame, group: str, *, min_n: int) -> list[dict[str
                          "ci_low": max(low, value - half), "ci_high": min(high, value + half),
                          "reliable": n >= min_n})
     return rows
+
+
+def _channel_mix(items: pl.DataFrame) -> pl.DataFrame:
+    """Per theme: share (%) of survey items vs review items that carry it, a two-proportion z-test of the gap
+    (``channels_disagree`` below 0.05) and the mean sentiment in each group, as ``theme_drivers`` holds them."""
+    sol = items.filter(pl.col("channel").is_in(list(_SOLICITED)))
+    uns = items.filter(pl.col("channel").is_in(list(_UNSOLICITED)))
+    rows = []
+    for t in sorted(t for t in _THEMES):
+        s_in, u_in = sol.filter(pl.col("topic_id") == t), uns.filter(pl.col("topic_id") == t)
+        s_share, u_share = s_in.height / sol.height, u_in.height / uns.height
+        pooled = (s_in.height + u_in.height) / (sol.height + uns.height)
+        var = pooled * (1 - pooled) * (1 / sol.height + 1 / uns.height)
+        p = math.erfc(abs(s_share - u_share) / math.sqrt(var) / math.sqrt(2)) if var > 0 else 1.0
+        rows.append({"topic_id": t, "share_solicited": 100 * s_share, "share_unsolicited": 100 * u_share,
+                     "share_gap_p_value": p, "channels_disagree": p < 0.05,
+                     "sentiment_solicited": s_in["sentiment_score"].mean() if s_in.height else None,
+                     "sentiment_unsolicited": u_in["sentiment_score"].mean() if u_in.height else None})
+    return pl.DataFrame(rows, schema={"topic_id": pl.Int32, "share_solicited": pl.Float64,
+                                      "share_unsolicited": pl.Float64, "share_gap_p_value": pl.Float64,
+                                      "channels_disagree": pl.Boolean, "sentiment_solicited": pl.Float64,
+                                      "sentiment_unsolicited": pl.Float64})
 
 
 def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, object]]]:
@@ -135,8 +160,20 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         )
         .with_columns(pl.when(pl.col("topic_id") == 3).then(pl.lit(XSS_TEXT)).otherwise("representative")
                       .alias("representative"), pl.col("count").cast(pl.Int64))
-        .select("topic_id", "topic_label", "count", "top_words", "representative")
+        .with_columns(pl.concat_list("representative", pl.format("another comment on {}", "topic_label"))
+                      .alias("representatives"),
+                      pl.col("topic_id").replace_strict(_PARENTS, return_dtype=pl.Int32).alias("parent_id"))
+        .with_columns(pl.col("parent_id").replace_strict(labels, return_dtype=pl.String).alias("parent_label"))
+        .select("topic_id", "topic_label", "count", "top_words", "representative", "representatives", "parent_id",
+                "parent_label")
         .sort("topic_id")
+    )
+    themed = topics.join(feedback.select("feedback_id", "channel"), on="feedback_id")
+    topics_by_segment = (
+        themed.group_by(pl.col("channel").alias("segment"), "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
+        .with_columns((pl.col("count") / pl.col("count").sum().over("segment")).alias("share"),
+                      pl.lit("channel").alias("segment_type"))
+        .select("segment_type", "segment", "topic_id", "count", "share").sort("segment", "topic_id")
     )
     monthly = joined.with_columns(pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
     topics_over_time = (
@@ -258,14 +295,17 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
                  .sort(["value_at_risk", "customer_id"], descending=[True, False]))
 
     theme_drivers = (theme_sentiment.filter(pl.col("topic_id") >= 0).select(
-        "topic_id", "topic_label", pl.col("n").alias("n_nps"), (-pl.col("net_sentiment") / 10).alias("nps_impact"),
-        pl.lit(0.04).alias("impact_p_value"))
+        "topic_id", "topic_label", pl.col("n").alias("n_items"), pl.col("n").alias("n_nps"),
+        (-pl.col("net_sentiment") / 10).alias("nps_impact"), pl.lit(0.04).alias("impact_p_value"),
+        (pl.col("mean_sentiment") * 3).alias("effect"), (pl.col("mean_sentiment").abs() > 0.4).alias("significant"),
+        (pl.col("n") >= 5).alias("enough_data"))
         .with_columns(pl.col("nps_impact").rank("ordinal", descending=True).cast(pl.Int32).alias("driver_rank"))
+        .join(_channel_mix(themed.join(sentiment, on="feedback_id")), on="topic_id", how="left")
         .sort("topic_id"))
 
     metrics = _fixture_metrics(feedback, sentiment, scored, ticket_metrics, customers, topic_info)
     frames = {
-        "theme_drivers": theme_drivers,
+        "theme_drivers": theme_drivers, "topics_by_segment": topics_by_segment,
         "payments": payments, "events": events, "complaints_by_month": complaints_by_month,
         "complaints_by_theme": complaints_by_theme, "theme_alerts": theme_alerts, "follow_up": follow_up,
         "feedback": feedback, "tickets": tickets, "customers": customers, "topics": topics,

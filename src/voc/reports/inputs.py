@@ -18,7 +18,9 @@ TICKETS = ("ticket_id", "customer_id", "channel", "created_at", "first_response_
            "reopened_at", "status", "priority", "category", "escalated")
 CUSTOMERS = ("customer_id", "signup_at", "plan", "region", "monthly_charges", "cancelled_at", "churned")
 TOPICS = ("feedback_id", "topic_id", "topic_label")
-TOPIC_INFO = ("topic_id", "topic_label", "count", "top_words", "representative")
+TOPIC_INFO = ("topic_id", "topic_label", "count", "top_words", "representative", "representatives", "parent_id",
+              "parent_label")
+TOPICS_BY_SEGMENT = ("segment_type", "segment", "topic_id", "count", "share")
 TOPICS_OVER_TIME = ("month", "topic_id", "count", "share")
 SENTIMENT = ("feedback_id", "sentiment_score", "sentiment_label")
 TICKET_METRICS = ("ticket_id", "priority", "channel", "created_at", "first_response_hours", "resolution_hours",
@@ -36,7 +38,9 @@ COMPLAINTS_BY_MONTH = ("month", "n_tickets", "n_open", "backlog_end", "recurrenc
 COMPLAINTS_BY_THEME = ("topic_id", "topic_label", "n_tickets", "recurrence_rate", "sla_resolution_achievement")
 THEME_ALERTS = ("topic_id", "topic_label", "window_count", "baseline_share", "window_share", "lift", "p_value",
                 "flagged")
-THEME_DRIVERS = ("topic_id", "topic_label", "n_nps", "nps_impact", "impact_p_value", "driver_rank")
+THEME_DRIVERS = ("topic_id", "topic_label", "n_items", "n_nps", "nps_impact", "impact_p_value", "effect", "significant",
+                 "enough_data", "driver_rank", "share_solicited", "share_unsolicited", "channels_disagree",
+                 "sentiment_solicited", "sentiment_unsolicited")
 FOLLOW_UP = ("customer_id", "value_at_risk", "monthly_charges", "reasons", "why", "verbatim", "triggered_at")
 
 #: tables stored as CSV (``<name>.csv``) rather than parquet.
@@ -50,6 +54,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "topics": ("processed", TOPICS),
     "topic_info": ("processed", TOPIC_INFO),
     "topics_over_time": ("processed", TOPICS_OVER_TIME),
+    "topics_by_segment": ("processed", TOPICS_BY_SEGMENT),
     "sentiment": ("processed", SENTIMENT),
     "ticket_metrics": ("processed", TICKET_METRICS),
     "churn_scores": ("processed", CHURN_SCORES),

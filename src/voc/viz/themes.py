@@ -109,3 +109,89 @@ def topics_over_time_figure(topics_over_time: pl.DataFrame, topic_info: pl.DataF
     else:
         title = "Theme shares: fewer than two months of data"
     return style(fig, title=title, x_title="Month", y_title="Share of the month's feedback (%)")
+
+
+def theme_hierarchy_figure(topic_info: pl.DataFrame, theme_sentiment: pl.DataFrame) -> go.Figure:
+    """Treemap of parent theme -> theme, sized by items, coloured by net sentiment (% positive minus %
+    negative; a parent shows its item-weighted mean). A theme without a parent is its own parent."""
+    _check_columns(topic_info, ("topic_id", "topic_label", "count", "parent_id", "parent_label"), "topic_info")
+    _check_columns(theme_sentiment, ("topic_id", "net_sentiment"), "theme_sentiment")
+    themes = (topic_info.filter(pl.col("topic_id") >= 0)
+              .with_columns(pl.col("parent_id").fill_null(pl.col("topic_id")),
+                            pl.col("parent_label").fill_null(pl.col("topic_label")))
+              .join(theme_sentiment.select("topic_id", "net_sentiment"), on="topic_id", how="left")
+              .with_columns(pl.col("net_sentiment").fill_null(0.0))
+              .sort(["parent_id", "count", "topic_id"], descending=[False, True, False]))
+    parents = (themes.group_by("parent_id").agg(
+        pl.col("parent_label").first(), pl.col("count").sum(),
+        ((pl.col("net_sentiment") * pl.col("count")).sum() / pl.col("count").sum()).alias("net_sentiment"),
+        pl.len().alias("n_themes"))
+        .with_columns(pl.col("net_sentiment").fill_nan(0.0)).sort("parent_id"))
+    ids = [f"p{p}" for p in parents["parent_id"].to_list()] + [f"t{t}" for t in themes["topic_id"].to_list()]
+    labels = ([html.escape(v) for v in parents["parent_label"].to_list()]
+              + [html.escape(v) for v in themes["topic_label"].to_list()])
+    tree_parents = [""] * parents.height + [f"p{p}" for p in themes["parent_id"].to_list()]
+    values = parents["count"].to_list() + themes["count"].to_list()
+    nets = parents["net_sentiment"].to_list() + themes["net_sentiment"].to_list()
+    fig = go.Figure(go.Treemap(
+        ids=ids, labels=labels, parents=tree_parents, values=values, branchvalues="total",
+        marker={"colors": nets, "colorscale": [[0.0, NEGATIVE], [0.5, "#f7f7f7"], [1.0, POSITIVE]],
+                "cmid": 0, "cmin": -100, "cmax": 100,
+                "colorbar": {"title": {"text": "Net sentiment<br>(% pos − % neg)"}}},
+        customdata=nets, texttemplate="%{label}<br>%{value} items",
+        hovertemplate="%{label}: %{value} items, net sentiment %{customdata:+.0f}<extra></extra>",
+    ))
+    total = int(parents["count"].sum()) if parents.height else 0
+    if parents.height:
+        big = parents.sort(["count", "parent_id"], descending=[True, False]).row(0, named=True)
+        worst = parents.sort(["net_sentiment", "parent_id"]).row(0, named=True)
+        title = (f"{themes.height} themes group under {parents.height} parent themes; {quote(big['parent_label'])} "
+                 f"holds {100.0 * big['count'] / total:.0f}% of themed feedback")
+        if worst["parent_id"] != big["parent_id"]:
+            title += f", {quote(worst['parent_label'])} is the most negative (net {signed(worst['net_sentiment'])})"
+        else:
+            title += f" and is the most negative (net {signed(worst['net_sentiment'])})"
+    else:
+        title = "No themes found: every item is an outlier"
+    fig = style(fig, title=title, x_title=None, y_title=None)
+    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 90, "b": 10})
+    return fig
+
+
+def solicited_unsolicited_figure(theme_drivers: pl.DataFrame, *, top_n: int = 10) -> go.Figure:
+    """Per theme (the ``top_n`` with most items), its share of survey items against its share of review and
+    social items (%); themes whose gap is significant (``channels_disagree``) are flagged with ▲."""
+    _check_columns(theme_drivers, ("topic_id", "topic_label", "n_items", "share_solicited", "share_unsolicited",
+                                   "channels_disagree"), "theme_drivers")
+    if top_n < 1:
+        raise ValueError(f"top_n must be at least 1, got {top_n}")
+    top = (theme_drivers.filter(pl.col("topic_id") >= 0)
+           .filter(pl.col("share_solicited").is_not_null() | pl.col("share_unsolicited").is_not_null())
+           .sort(["n_items", "topic_id"], descending=[True, False]).head(top_n)
+           .with_columns(pl.col("channels_disagree").fill_null(False)))
+    rows = top.rows(named=True)[::-1]
+    names = [("▲ " if r["channels_disagree"] else "") + html.escape(r["topic_label"]) for r in rows]
+    fig = go.Figure()
+    for column, name, colour in (("share_solicited", "Surveys (solicited)", PALETTE[0]),
+                                 ("share_unsolicited", "Reviews + social (unsolicited)", PALETTE[1])):
+        fig.add_trace(go.Bar(x=[r[column] for r in rows], y=names, orientation="h", name=name,
+                             marker={"color": colour},
+                             hovertemplate="%{y}: %{x:.1f}% of themed items<extra>" + name + "</extra>"))
+    differ = [r for r in rows if r["channels_disagree"]
+              and r["share_solicited"] is not None and r["share_unsolicited"] is not None]
+    if not rows:
+        title = "Solicited vs unsolicited: no survey, review or social items carry a theme"
+    elif differ:
+        gap = max(differ, key=lambda r: (abs(r["share_unsolicited"] - r["share_solicited"]), -r["topic_id"]))
+        where = ("reviews and social" if gap["share_unsolicited"] > gap["share_solicited"] else "surveys")
+        title = (f"{len(differ)} of {len(rows)} themes differ between surveys and reviews+social (▲); "
+                 f"{quote(gap['topic_label'])} is raised more in {where} ({gap['share_solicited']:.0f}% of survey "
+                 f"vs {gap['share_unsolicited']:.0f}% of review/social items)")
+    else:
+        title = (f"Surveys and reviews+social raise the same themes: no significant share gap "
+                 f"in the {len(rows)} largest themes")
+    fig = style(fig, title=title, x_title="Share of the channel group's items that carry the theme (%)",
+                y_title="Theme")
+    fig.update_layout(barmode="group", height=max(340, 46 * len(rows) + 160),
+                      legend={"orientation": "h", "y": -0.15})
+    return fig
