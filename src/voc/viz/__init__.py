@@ -19,9 +19,17 @@ from voc.viz.scores import (
     scores_by_channel_figure,
     sentiment_gauge_figure,
 )
-from voc.viz.themes import theme_sentiment_figure, top_themes_figure, topics_over_time_figure
+from voc.viz.themes import (
+    solicited_unsolicited_figure,
+    theme_hierarchy_figure,
+    theme_sentiment_figure,
+    top_themes_figure,
+    topics_over_time_figure,
+)
 
 __all__ = [
+    "solicited_unsolicited_figure",
+    "theme_hierarchy_figure",
     "backlog_figure",
     "customer_timeline_figure",
     "root_cause_pareto_figure",
