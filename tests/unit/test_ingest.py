@@ -225,3 +225,23 @@ def test_path_expands_environment_variables(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("VOC_TEST_DIR", str(tmp_path / "in"))
     cfg = _one_source(name="f", path="${VOC_TEST_DIR}/f.csv", kind="feedback", channel="review", columns={"feedback_id": "id"}, absent_fields=["created_at"])
     assert run_ingest(cfg, Path("/nonexistent-root"), timezone="UTC").tables["feedback"].height == 1
+
+
+def test_worker_processes_and_threads_give_the_same_result(tmp_path: Path) -> None:
+    from polars.testing import assert_frame_equal
+
+    from voc.ingest.core import ingest_batches, read_sources
+
+    write_raw(tmp_path)
+    cfg = load_section(yaml.safe_load(PARAMS.read_text()), "ingest", IngestConfig)
+    serial = read_sources(cfg, tmp_path, workers=1)
+    pooled = read_sources(cfg, tmp_path, workers=2, parallel_min_files=1)  # eml + transcript files in 2 processes
+    assert list(pooled) == list(serial)
+    for name in serial:
+        assert_frame_equal(pooled[name].records, serial[name].records)
+    one = ingest_batches(serial, cfg, timezone="Europe/London", threads=1)
+    two = ingest_batches(pooled, cfg, timezone="Europe/London", threads=2)
+    assert one.metrics == two.metrics
+    for kind in one.tables:
+        assert_frame_equal(two.tables[kind], one.tables[kind])
+    assert_frame_equal(two.quarantine, one.quarantine)

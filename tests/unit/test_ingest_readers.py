@@ -157,3 +157,22 @@ def test_sender_name_in_the_signature_is_redacted() -> None:
     assert redact_sender_name("Regards, Harry Hughes", '"Harry Hughes" <h@example.com>') == "Regards, [NAME]"
     assert redact_sender_name("no name here", None) == "no name here"
     assert redact_sender_name("Harrys app", "Harry Hughes <h@example.com>") == "Harrys app"  # whole words only
+
+
+def test_repeated_timestamps_are_parsed_once_with_the_same_result() -> None:
+    from voc.ingest.timestamps import parse_timestamp_series
+
+    values = ["2024-03-31", "31/03/2024 01:30", "2024-10-27T01:30:00", "2024-06-01T08:00:00Z", "not a date", None, " "]
+    many = pl.Series("v", values * 300)  # > 1000 values, 6 distinct: takes the parse-distinct-values path
+    few = parse_timestamp_series(pl.Series("v", values), timezone="Europe/London")
+    out = parse_timestamp_series(many, timezone="Europe/London")
+    assert out.name == "v" and out.dtype == pl.Datetime("us", "UTC")
+    assert out.to_list() == few.to_list() * 300
+    assert out.null_count() == 4 * 300  # 01:30 on 31 March 2024 does not exist in London (clocks go forward)
+
+
+def test_sender_name_not_in_the_body_leaves_it_unchanged() -> None:
+    from voc.ingest.readers import redact_sender_name
+
+    assert redact_sender_name("Nothing to see.\nThanks", "Harry Hughes <h@example.com>") == "Nothing to see.\nThanks"
+    assert redact_sender_name("Harry wrote; Hughes signed", "Harry Hughes <h@example.com>") == "[NAME] wrote; [NAME] signed"

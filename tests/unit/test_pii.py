@@ -52,3 +52,21 @@ def test_nulls_and_score_counts() -> None:
     assert out.to_list() == [None, "[EMAIL]", ""] and out.name == "t"
     s = score_redaction(["[PHONE] and [EMAIL]"], ["[PHONE] and 123"])
     assert s["EMAIL"]["fp"] == 1 and s["PHONE"]["tp"] == 1 and s["overall"]["exact_match"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        ("my IBAN is DE47445830547574971763\nI am absolutely fed up.", "DE47445830547574971763"),
+        ("my IBAN is GB86 SEMW 5525 4030 9258 83\nI've called 6 times", "GB86 SEMW 5525 4030 9258 83"),
+        ("IBAN IE98 PTMI 3680 5557 0687 79\nI AM SO ANGRY", "IE98 PTMI 3680 5557 0687 79"),
+    ],
+)
+def test_iban_before_a_line_break_and_a_capital_is_redacted(text: str, iban: str) -> None:
+    out = redact_text(text)
+    assert iban not in out
+    assert out.startswith(text.split(iban)[0] + "[IBAN]\n")
+
+
+def test_invalid_iban_before_a_line_break_is_kept() -> None:
+    assert redact_text("ref GB00 WEST 1234 5698 7654 32\nThanks") == "ref GB00 WEST 1234 5698 7654 32\nThanks"

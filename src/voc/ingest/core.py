@@ -12,9 +12,11 @@ import dataclasses
 import datetime as dt
 import glob as globlib
 import logging
+import multiprocessing
 import os
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ import polars as pl
 
 from voc import schemas
 from voc.ingest.config import CHANNELS, IngestConfig, SourceConfig
-from voc.ingest.readers import EXTENSIONS, FOLDER_GLOB, IngestError, RawBatch, read_files
+from voc.ingest.readers import EXTENSIONS, FOLDER_GLOB, PER_FILE_FORMATS, IngestError, RawBatch, read_files, submit_chunks
 from voc.ingest.timestamps import parse_timestamp_series
 from voc.text.clean import clean_texts
 from voc.text.pii import redact_pii
@@ -133,7 +135,8 @@ def resolve_files(source: SourceConfig, root: Path) -> list[Path]:
     if pattern.is_dir():
         fmt = source.format or ("eml" if any(pattern.glob("*.eml")) else "transcript")
         pattern = pattern / FOLDER_GLOB.get(fmt, "*")
-    files = sorted(Path(p) for p in globlib.glob(str(pattern)) if Path(p).is_file())
+    # sorted by path parts (the order of sorting Path objects), without Path.__lt__ per comparison
+    files = sorted((Path(p) for p in globlib.glob(str(pattern)) if os.path.isfile(p)), key=lambda p: p.parts)
     if not files:
         raise IngestError(
             f"source {source.name!r}: no file matches {str(pattern)!r}; "
@@ -143,23 +146,41 @@ def resolve_files(source: SourceConfig, root: Path) -> list[Path]:
     return files
 
 
-def read_sources(config: IngestConfig, root: Path) -> dict[str, RawBatch]:
-    """Read every source (the file I/O of ingest): source name -> its native records and malformed ones."""
-    out: dict[str, RawBatch] = {}
+def read_sources(config: IngestConfig, root: Path, *, workers: int = 2, parallel_min_files: int = 2000) -> dict[str, RawBatch]:
+    """Read every source (the file I/O of ingest): source name -> its native records and malformed ones.
+
+    When the one-record-per-file sources (eml, transcript) hold ``parallel_min_files`` files or more,
+    their files are parsed by a pool of ``workers`` processes (spawned, so no fork of polars' threads)
+    while this process reads the other sources; the records are the same, in the same order."""
+    plan: list[tuple[SourceConfig, list[Path], str]] = []
     for source in config.sources:
         paths = resolve_files(source, root)
         fmts = sorted({infer_format(source, str(p)) for p in paths})
         if len(fmts) > 1:
             raise IngestError(f"source {source.name!r}: {source.path!r} matches files of several formats {fmts}; narrow the glob or set `format:`")
-        try:
-            batch = read_files(paths, fmts[0], encoding=source.encoding)
-        except IngestError as exc:
-            raise IngestError(f"source {source.name!r}: {exc}") from exc
-        except Exception as exc:  # noqa: BLE001 - wrap any reader failure with the source and its files
-            raise IngestError(f"source {source.name!r}: cannot read {source.path!r} as {fmts[0]}: {exc}") from exc
-        out[source.name] = batch
-        log.info("source %s: %d file(s), %d records, %d malformed", source.name, len(paths), batch.records.height, batch.malformed.height)
-    return out
+        plan.append((source, paths, fmts[0]))
+    per_file = [(s, p, f) for s, p, f in plan if f in PER_FILE_FORMATS]
+    use_pool = workers > 1 and sum(len(p) for _, p, _ in per_file) >= parallel_min_files
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) if use_pool else None
+    try:
+        parsed = {s.name: submit_chunks(executor, p, f, encoding=s.encoding) for s, p, f in per_file} if executor else {}
+        # the other sources first, so this process works while the pool parses the per-file ones
+        order = sorted(range(len(plan)), key=lambda i: plan[i][0].name in parsed)
+        batches: dict[str, RawBatch] = {}
+        for i in order:
+            source, paths, fmt = plan[i]
+            try:
+                batch = read_files(paths, fmt, encoding=source.encoding, parsed=parsed.get(source.name))
+            except IngestError as exc:
+                raise IngestError(f"source {source.name!r}: {exc}") from exc
+            except Exception as exc:  # noqa: BLE001 - wrap any reader failure with the source and its files
+                raise IngestError(f"source {source.name!r}: cannot read {source.path!r} as {fmt}: {exc}") from exc
+            batches[source.name] = batch
+            log.info("source %s: %d file(s), %d records, %d malformed", source.name, len(paths), batch.records.height, batch.malformed.height)
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return {s.name: batches[s.name] for s in config.sources}
 
 
 def _as_string(frame: pl.DataFrame, native: str) -> pl.Expr:
@@ -404,25 +425,44 @@ def _redact_meta(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(meta.to_struct("_meta"))
 
 
-def ingest_batches(batches: Mapping[str, RawBatch], config: IngestConfig, *, timezone: str) -> IngestResult:
-    """Turn each source's raw records into the interim tables, a quarantine table and counts (pure)."""
+def _check_source(batch: RawBatch, source: SourceConfig, *, reference_time: dt.datetime, timezone: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Stage and check one source, and build its meta JSON: (records that pass, quarantine rows)."""
+    staged, temporal = stage_source(batch.records, source)
+    good, bad = check_contract(staged, source.kind, source=source, reference_time=reference_time, timezone=timezone, temporal=temporal)
+    del staged
+    if source.kind in META_KINDS or source.feedback_text:
+        good = _redact_meta(good)
+        good = good.with_columns(_meta_json(good, source).alias("_meta"))
+    return good, bad
+
+
+def ingest_batches(batches: Mapping[str, RawBatch], config: IngestConfig, *, timezone: str, threads: int = 2) -> IngestResult:
+    """Turn each source's raw records into the interim tables, a quarantine table and counts (pure).
+
+    Sources are checked by ``threads`` threads (polars releases the GIL; its eager string work on one
+    column runs on one core), the largest first; results are combined in source order, so the output
+    does not depend on ``threads``."""
     reference = config.reference_datetime()
     per_kind: dict[str, list[pl.DataFrame]] = {k: [] for k in KIND_FIELDS}
     quarantine: list[pl.DataFrame] = []
     counts: dict[str, dict[str, int]] = {}
+    largest_first = sorted(config.sources, key=lambda s: -batches[s.name].records.height)
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        futures = {s.name: pool.submit(_check_source, batches[s.name], s, reference_time=reference, timezone=timezone) for s in largest_first}
+        try:
+            checked = {s.name: futures[s.name].result() for s in config.sources}
+        finally:
+            for future in futures.values():
+                future.cancel()
     for source in config.sources:
         batch = batches[source.name]
-        staged, temporal = stage_source(batch.records, source)
-        good, bad = check_contract(staged, source.kind, source=source, reference_time=reference, timezone=timezone, temporal=temporal)
+        good, bad = checked.pop(source.name)
         malformed = batch.malformed.select(
             pl.lit(source.name).alias("source"), pl.col("_file").alias("file"), pl.col("_record").alias("record"),
             pl.lit("").alias("field"), "value", "reason",
         )
         quarantine += [malformed, bad]
         counts[source.name] = {"rows_in": batch.records.height + batch.malformed.height, "rows_quarantined": bad.height + malformed.height}
-        if source.kind in META_KINDS or source.feedback_text:
-            good = _redact_meta(good)
-            good = good.with_columns(_meta_json(good, source).alias("_meta"))
         if source.kind == "feedback":
             good = good.with_columns(pl.concat_str([pl.lit(f"{source.name}:"), pl.col("feedback_id")]).alias("feedback_id"))
         per_kind[source.kind].append(good)
@@ -442,11 +482,13 @@ def ingest_batches(batches: Mapping[str, RawBatch], config: IngestConfig, *, tim
             per_kind["feedback"].append(fb.filter(pl.col("text").is_not_null()))
     sources = {s.name: s for s in config.sources}
     tables: dict[str, pl.DataFrame] = {}
-    for kind, frames in per_kind.items():
+    for kind in list(per_kind):
         cols = list(KIND_FIELDS[kind])
         extra = ["_meta", "_derived"] if kind == "feedback" else ["_meta"] if kind in META_KINDS else []
-        frames = [f.with_columns([pl.lit(None).alias(c) for c in extra if c not in f.columns]).select(POS + cols + extra) for f in frames]
+        # popped, so the per-source frames are freed once combined (the events table is ~7M rows at 1M items)
+        frames = [f.with_columns([pl.lit(None).alias(c) for c in extra if c not in f.columns]).select(POS + cols + extra) for f in per_kind.pop(kind)]
         frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+        del frames
         if frame.height == 0:
             tables[kind] = pl.DataFrame(schema=schemas.TABLE_COLUMNS[kind])
             continue
@@ -462,7 +504,8 @@ def ingest_batches(batches: Mapping[str, RawBatch], config: IngestConfig, *, tim
         for name, is_derived, n in dups.group_by(["_source", derived.alias("d")]).len().iter_rows():
             key = "feedback_quarantined" if is_derived else "rows_quarantined"
             counts[name][key] = counts[name].get(key, 0) + int(n)
-        frame = frame.filter(pl.col("_dup").is_null())
+        frame = frame.filter(pl.col("_dup").is_null()) if dups.height else frame
+        del dups
         if kind == "feedback":
             frame = frame.with_columns(pl.col("_source").alias("source"))
         if kind in META_KINDS:
@@ -504,6 +547,7 @@ def build_metrics(counts: Mapping[str, Mapping[str, int]], tables: Mapping[str, 
     }
 
 
-def run_ingest(config: IngestConfig, root: Path, *, timezone: str) -> IngestResult:
-    """Read every source under ``root`` and ingest it (the function the CLI calls)."""
-    return ingest_batches(read_sources(config, root), config, timezone=timezone)
+def run_ingest(config: IngestConfig, root: Path, *, timezone: str, workers: int = 2, threads: int = 2) -> IngestResult:
+    """Read every source under ``root`` and ingest it (the function the CLI calls); ``workers`` processes
+    parse eml/transcript files, ``threads`` threads check sources (the output does not depend on them)."""
+    return ingest_batches(read_sources(config, root, workers=workers), config, timezone=timezone, threads=threads)

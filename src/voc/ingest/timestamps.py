@@ -59,6 +59,16 @@ def parse_timestamp_series(values: pl.Series, *, timezone: str, formats: Sequenc
     if isinstance(dtype, (pl.Datetime, pl.Date)):
         return frame.select(parse_timestamps("v", dtype, timezone=timezone)).to_series().alias(values.name)
     fmts = list(formats) or [*AWARE_FORMATS, *NAIVE_FORMATS, *DATE_FORMATS]
+    if len(values) > 1000 and values.head(10_000).n_unique() * 2 < min(len(values), 10_000):
+        # parsing is per value, so repeated values (dates, a few times a day) are parsed once and joined
+        # back: a column of 600k dates has ~600 distinct values, and each missed format costs a full pass.
+        # (The first 10,000 values tell whether hashing the column is worth it: 7M event times are not.)
+        distinct = values.cast(pl.String).unique().drop_nulls()
+        if len(distinct) * 2 < len(values):
+            parsed = parse_timestamp_series(distinct, timezone=timezone, formats=formats)
+            lookup = pl.DataFrame({"v": distinct, "p": parsed})
+            out = values.cast(pl.String).to_frame("v").join(lookup, on="v", how="left", maintain_order="left")
+            return out["p"].alias(values.name)
     out = pl.Series(values.name, [None] * len(values), dtype=UTC)
     todo = values.cast(pl.String).str.strip_chars().str.len_chars().fill_null(0) > 0
     for fmt in fmts:

@@ -51,6 +51,7 @@ _CONTEXT = r"(?i:\b(?:order|invoice|inv|ref|reference|ticket|account|acct|case|t
 PHONE_RE = _CONTEXT + r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d+(?:[ .-]\d+)*"
 
 _SEP = re.compile(r"[ .-]")
+_WHITESPACE = re.compile(r"\s")
 _DATE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$")
 _NANP = re.compile(r"^(?:1[ .-])?[2-9]\d{2}[ .-]\d{3}[ .-]\d{4}$")
 
@@ -105,19 +106,21 @@ def phone_valid(candidate: str) -> bool:
     return bool(_NANP.match(candidate))
 
 
-def _longest_valid(candidate: str, valid: Callable[[str], bool]) -> str | None:
-    """The longest prefix of ``candidate`` ending at a group boundary that passes ``valid``."""
-    cuts = [m.start() for m in _SEP.finditer(candidate)] + [len(candidate)]
+def _longest_valid(candidate: str, valid: Callable[[str], bool], sep: re.Pattern[str] = _SEP) -> str | None:
+    """The longest prefix of ``candidate`` ending at a group boundary (``sep``) that passes ``valid``."""
+    cuts = [m.start() for m in sep.finditer(candidate)] + [len(candidate)]
     for cut in reversed(cuts):
-        piece = candidate[:cut].rstrip(" .-")
+        piece = candidate[:cut].rstrip(" .-\t\r\n")
         if piece and valid(piece):
             return piece
     return None
 
 
-def _replace_validated(texts: pl.Series, pattern: str, valid: Callable[[str], bool], token: str) -> pl.Series:
+def _replace_validated(
+    texts: pl.Series, pattern: str, valid: Callable[[str], bool], token: str, *, sep: re.Pattern[str] = _SEP
+) -> pl.Series:
     found = texts.str.extract_all(pattern).explode().drop_nulls().unique()
-    hits = {v for c in found.to_list() if (v := _longest_valid(c, valid)) is not None}
+    hits = {v for c in found.to_list() if (v := _longest_valid(c, valid, sep)) is not None}
     if not hits:
         return texts
     patterns = sorted(hits, key=lambda s: (-len(s), s))
@@ -128,7 +131,9 @@ def redact_pii(texts: pl.Series) -> pl.Series:
     """Replace PII in each text by typed tokens; nulls stay null. Order: e-mail, IBAN, card, IP, phone,
     address (so a card number is never half-eaten as a phone)."""
     out = texts.cast(pl.String).str.replace_all(EMAIL_RE, "[EMAIL]")
-    out = _replace_validated(out, IBAN_RE, iban_valid, "IBAN")
+    # an IBAN candidate may run across a line break into the next word ("DE47...63\nI am"): cut at any
+    # whitespace, not only at spaces, so the IBAN before it is still found
+    out = _replace_validated(out, IBAN_RE, iban_valid, "IBAN", sep=_WHITESPACE)
     out = _replace_validated(out, CARD_RE, luhn_valid, "CARD")
     out = _replace_validated(out, IP_RE, ip_valid, "IP")
     out = _replace_validated(out, PHONE_RE, phone_valid, "PHONE")
