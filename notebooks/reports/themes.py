@@ -100,6 +100,14 @@ viz.theme_sentiment_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
 # %%
 viz.topics_over_time_figure(frames["topics_over_time"], frames["topic_info"], top_n=min(top_n_themes, 6)).show()
 
+# %%
+fig = viz_themes.theme_sentiment_over_time_figure(frames["topics"], frames["sentiment"], frames["feedback"],
+                                                  top_n=min(top_n_themes, 6))
+if any(v is not None for trace in fig.data for v in trace.y):
+    fig.show()
+else:
+    print("Net sentiment per theme over time: no theme has a month with enough items to read in this view.")
+
 # %% [markdown]
 # ## Solicited vs unsolicited: what surveys hear against what customers post in reviews and social
 

@@ -345,3 +345,25 @@ def test_channel_shares_counts_items_per_channel() -> None:
     assert out.filter((pl.col("segment") == "survey") & (pl.col("topic_id") == 0))["share"].item() == 0.5
     assert out.filter(pl.col("segment") == "review")["share"].to_list() == [1.0]
     assert set(out["segment_type"]) == {"channel"}
+
+
+def test_theme_sentiment_over_time_states_the_biggest_move_and_gaps_small_months():
+    import datetime as dt
+
+    import polars as pl
+
+    from voc.viz.themes import theme_sentiment_over_time_figure
+
+    rows, sent, fb = [], [], []
+    for month, labels in ((1, ["negative"] * 10), (2, ["positive"] * 10), (3, ["positive"] * 2)):
+        for j, lab in enumerate(labels):
+            fid = f"f{month}{j:02d}"
+            rows.append({"feedback_id": fid, "topic_id": 0, "topic_label": "bill <b>"})
+            sent.append({"feedback_id": fid, "sentiment_label": lab})
+            fb.append({"feedback_id": fid, "created_at": dt.datetime(2025, month, 3, tzinfo=dt.UTC)})
+    fig = theme_sentiment_over_time_figure(pl.DataFrame(rows), pl.DataFrame(sent), pl.DataFrame(fb), min_items=5)
+    title = fig.layout.title.text
+    assert "improved most" in title and "-100" in title and "+100" in title
+    assert "&lt;b&gt;" in title  # the label is escaped
+    assert list(fig.data[0].y) == [-100.0, 100.0, None]  # March has 2 items: a gap, not a point
+    assert fig.layout.yaxis.title.text.startswith("Net sentiment")

@@ -23,6 +23,7 @@ from voc.viz.themes import (
     solicited_unsolicited_figure,
     theme_hierarchy_figure,
     theme_sentiment_figure,
+    theme_sentiment_over_time_figure,
     top_themes_figure,
     topics_over_time_figure,
 )
@@ -30,6 +31,7 @@ from voc.viz.themes import (
 __all__ = [
     "solicited_unsolicited_figure",
     "theme_hierarchy_figure",
+    "theme_sentiment_over_time_figure",
     "backlog_figure",
     "customer_timeline_figure",
     "root_cause_pareto_figure",

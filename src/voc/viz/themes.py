@@ -195,3 +195,51 @@ def solicited_unsolicited_figure(theme_drivers: pl.DataFrame, *, top_n: int = 10
     fig.update_layout(barmode="group", height=max(340, 46 * len(rows) + 160),
                       legend={"orientation": "h", "y": -0.15})
     return fig
+
+
+def theme_sentiment_over_time_figure(topics: pl.DataFrame, sentiment: pl.DataFrame, feedback: pl.DataFrame, *,
+                                     top_n: int = 5, min_items: int = 10) -> go.Figure:
+    """Monthly net sentiment (% positive minus % negative, points) of the ``top_n`` largest themes.
+
+    Months with fewer than ``min_items`` items of a theme are left as gaps rather than drawn from noise. The
+    title names the theme whose net sentiment moved most between its first and last readable month.
+    """
+    _check_columns(topics, ("feedback_id", "topic_id", "topic_label"), "topics")
+    _check_columns(sentiment, ("feedback_id", "sentiment_label"), "sentiment")
+    _check_columns(feedback, ("feedback_id", "created_at"), "feedback")
+    joined = (topics.filter(pl.col("topic_id") >= 0)
+              .join(sentiment.select("feedback_id", "sentiment_label"), on="feedback_id")
+              .join(feedback.select("feedback_id", "created_at"), on="feedback_id")
+              .with_columns(pl.col("created_at").dt.truncate("1mo").dt.date().alias("month")))
+    sizes = joined.group_by("topic_id", "topic_label").agg(pl.len().alias("n")).sort(["n", "topic_id"],
+                                                                                     descending=[True, False])
+    top = sizes.head(top_n)
+    monthly = (joined.filter(pl.col("topic_id").is_in(top["topic_id"].implode()))
+               .group_by("topic_id", "month")
+               .agg(pl.len().alias("n"),
+                    (100 * ((pl.col("sentiment_label") == "positive").mean()
+                            - (pl.col("sentiment_label") == "negative").mean())).alias("net")))
+    months = sorted(joined["month"].unique().to_list())
+    fig = go.Figure()
+    moves: list[tuple[float, int, str, float, float]] = []
+    for i, (topic_id, label) in enumerate(zip(top["topic_id"].to_list(), top["topic_label"].to_list(), strict=True)):
+        rows = monthly.filter((pl.col("topic_id") == topic_id) & (pl.col("n") >= min_items))
+        by_month = dict(zip(rows["month"].to_list(), rows["net"].to_list(), strict=True))
+        values = [by_month.get(m) for m in months]
+        fig.add_trace(go.Scatter(x=months, y=values, mode="lines+markers", name=html.escape(label),
+                                 connectgaps=False, line={"color": PALETTE[i % len(PALETTE)]},
+                                 hovertemplate="%{x|%b %Y}: net %{y:+.0f}<extra>" + html.escape(label) + "</extra>"))
+        readable = [v for v in values if v is not None]
+        if len(readable) >= 2:
+            moves.append((readable[-1] - readable[0], topic_id, label, readable[0], readable[-1]))
+    if moves:
+        delta, _, label, first, last = max(moves, key=lambda m: (abs(m[0]), -m[1]))
+        verb = "improved" if delta > 0 else "worsened"
+        title = (f"Sentiment about {quote(label)} {verb} most: net {signed(first)} to {signed(last)} "
+                 f"from its first to its latest readable month")
+        if abs(delta) < 5:
+            title = "Net sentiment of the largest themes held steady (within 5 points)"
+    else:
+        title = f"Net sentiment per theme: fewer than two months with {min_items} or more items"
+    return style(fig, title=title, x_title="Month",
+                 y_title="Net sentiment (points: % positive minus % negative)")
