@@ -102,7 +102,7 @@ def main() -> None:
         "base_rate": float(y.mean()),
         "protocol": f"repeated stratified {args.folds}-fold CV x {args.repeats} (seed {seed}); features, "
                     "calibration and models from voc.churn with the churn: params",
-        "features": space.names,
+        "n_features": len(space.names),  # the names would copy the data set's category values
         "calibration": config.calibration,
         "lightgbm": dict(config.lightgbm),
         "logistic_c": config.logistic_c,

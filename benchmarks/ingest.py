@@ -2,7 +2,7 @@
 ``ingest:`` section of params.yaml; rows per second, peak memory, growth; and PII recall/precision on
 the sample's planted PII. Writes benchmarks/results/ingest.json.
 
-    python benchmarks/ingest.py                       # all sizes (generation is cached in benchmarks/work/)
+    python benchmarks/ingest.py                       # all sizes (generation is cached in benchmarks/cache/)
     python benchmarks/ingest.py --sizes 100000        # one size
 
 Each ingest runs in a fresh child process (``--child``), which reports its own wall time, phase times and
@@ -31,13 +31,13 @@ import polars as pl
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-WORK = REPO / "benchmarks" / "work" / "ingest"
+WORK = REPO / "benchmarks" / "cache" / "ingest"
 RESULT = REPO / "benchmarks" / "results" / "ingest.json"
 PII_TOKEN = {"email": "EMAIL", "phone": "PHONE", "card": "CARD", "iban": "IBAN", "address": "ADDRESS", "ip": "IP"}
 
 
 def generate(n_items: int, seed: int) -> Path:
-    """Write the sample with ``n_items`` feedback items (customers scaled with it) under benchmarks/work."""
+    """Write the sample with ``n_items`` feedback items (customers scaled with it) under benchmarks/cache."""
     from voc.sample import SampleConfig, generate_sample, write_sample
 
     root = WORK / f"n{n_items}"

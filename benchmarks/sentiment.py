@@ -5,7 +5,7 @@
 
 Data (../shared/data, read only):
 - reviews_womens_clothing: 3 classes from Rating 1-2 / 3 / 4-5 (the customer's own label).
-Embeddings are cached under benchmarks/work/ (gitignored), keyed by the SHA-256 of the texts.
+Embeddings are cached under benchmarks/cache/ (gitignored), keyed by the SHA-256 of the texts.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-WORK = ROOT / "benchmarks" / "work"
+WORK = ROOT / "benchmarks" / "cache"
 log = logging.getLogger("benchmarks.sentiment")
 
 
@@ -56,7 +56,7 @@ def load_cfpb() -> pl.DataFrame:
 
 
 def cached_embeddings(name: str, texts: list[str]) -> np.ndarray:
-    """Embed ``texts`` with the project's embedder once; later calls read benchmarks/work/<name>-<hash>.npy."""
+    """Embed ``texts`` with the project's embedder once; later calls read benchmarks/cache/<name>-<hash>.npy."""
     digest = hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:16]
     path = WORK / f"{name}-{digest}.npy"
     if path.exists():

@@ -1,7 +1,7 @@
 """Benchmark the themes stage against labelled public data and two baselines (run by hand).
 
     python benchmarks/topics.py                 # all datasets, 3 seeds; writes benchmarks/results/topics.json
-    python benchmarks/topics.py --embed-only    # only fill the embedding cache under benchmarks/work/
+    python benchmarks/topics.py --embed-only    # only fill the embedding cache under benchmarks/cache/
 
 Datasets (in ../shared/data): the CFPB complaint narratives with their Product label, and the Bitext support
 utterances with their category and intent labels. Methods, all on the same MiniLM embeddings:
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "benchmarks" / "work"
+WORK = ROOT / "benchmarks" / "cache"
 os.environ.setdefault("NUMBA_CACHE_DIR", str(WORK / "numba"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -60,7 +60,7 @@ def load_datasets() -> dict[str, dict[str, Any]]:
 
 
 def cached_embeddings(name: str, texts: list[str], embedder: Any) -> np.ndarray:
-    """Embed with voc.embedding (long texts chunked and pooled), cached under benchmarks/work/."""
+    """Embed with voc.embedding (long texts chunked and pooled), cached under benchmarks/cache/."""
     path = WORK / f"{name}.embeddings.npy"
     if path.exists():
         emb = np.load(path)

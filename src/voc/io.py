@@ -33,16 +33,7 @@ def write_parquet(frame: pl.DataFrame, path: str | Path) -> None:
 
 def write_json(obj: Any, path: str | Path) -> None:
     """Write ``obj`` as sorted, indented JSON via a temp file and an atomic rename."""
-    path = Path(path)
-    fd, tmp = _atomic_target(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True, default=str)
-            fh.write("\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", path)
 
 
 def write_text(text: str, path: str | Path) -> None:
