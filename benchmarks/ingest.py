@@ -4,6 +4,7 @@ the sample's planted PII. Writes benchmarks/results/ingest.json.
 
     python benchmarks/ingest.py                       # all sizes (generation is cached in benchmarks/cache/)
     python benchmarks/ingest.py --sizes 100000        # one size
+    python benchmarks/ingest.py --sizes 100000,300000 --result /tmp/ingest.json   # a comparison run
 
 Each ingest runs in a fresh child process (``--child``), which reports its own wall time, phase times and
 peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, imports included), and the CPU
@@ -134,6 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--result", type=Path, default=RESULT, help="where to write the JSON (default: %(default)s)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -151,6 +153,7 @@ def main() -> None:
             raise SystemExit(f"ingest of {root} failed:\n{proc.stderr[-3000:]}")
         run = json.loads(proc.stdout.strip().splitlines()[-1])
         run.update(n_items=n, rows_per_second=round(run["rows_in"] / run["seconds"]),
+                   cpu_seconds_total=round(run["cpu_seconds"] + run["cpu_seconds_workers"], 2),
                    feedback_per_second=round(run["feedback_rows"] / run["seconds"]),
                    load_avg_1m_before=round(load_before, 2), load_avg_1m_after=round(load_after, 2))
         runs.append(run)
@@ -168,9 +171,9 @@ def main() -> None:
     if len(runs) > 1:
         result["growth"] = fit_growth([r["n_items"] for r in runs], [r["seconds"] for r in runs])
         result["growth"]["seconds_per_100k"] = [round(r["seconds"] / r["n_items"] * 1e5, 2) for r in runs]
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULT}", file=sys.stderr)
+    args.result.parent.mkdir(parents=True, exist_ok=True)
+    args.result.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.result}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 Datasets (in ../shared/data): the CFPB complaint narratives with their Product label, and the Bitext support
 utterances with their category and intent labels. Methods, all on the same MiniLM embeddings:
   ours             voc.topics.fit_topic_model with the params.yaml defaults (not told k);
+  ours_no_merge    the same with topics.merge = none (every HDBSCAN leaf theme kept; the ablation);
   bertopic_default BERTopic() with its default UMAP/HDBSCAN/vectorizer (UMAP seeded so seeds are comparable);
   kmeans_k<k>      k-means on the embeddings told the true k of each label set, words by BERTopic's c-TF-IDF.
 Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes,
@@ -20,6 +21,7 @@ import json
 import logging
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +147,9 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
     parents = dict(zip(result.info["topic_id"].to_list(), result.info["parent_id"].to_list(), strict=True))
     parent_of = np.array([parents[int(t)] for t in result.topics])
     out["n_parents"] = int(len(set(parent_of.tolist()) - {-1}))
+    out["n_leaf_themes"] = result.n_leaf_themes
+    if result.merge_silhouette is not None:     # the best cut's silhouette (absent with topics.merge = none)
+        out["merge_silhouette"] = result.merge_silhouette
     for label, values in ds["labels"].items():
         out[f"parent_ami_{label}"] = float(adjusted_mutual_info_score(values, parent_of))
     return out
@@ -218,7 +223,7 @@ def main() -> None:
     }
     for name, ds in datasets.items():
         ks = sorted({len(set(v)) for v in ds["labels"].values()})
-        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "bertopic_default": []}
+        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "ours_no_merge": [], "bertopic_default": []}
         runs.update({f"kmeans_k{k}": [] for k in ks})
         umap_seconds = []
         for seed in seeds:
@@ -227,6 +232,8 @@ def main() -> None:
             umap_seconds.append(time.perf_counter() - start)
             runs["ours"].append(run_ours(ds, layout, seed, cfg, st_model))
             log.info("%s seed %d ours: %s", name, seed, runs["ours"][-1])
+            runs["ours_no_merge"].append(run_ours(ds, layout, seed, replace(cfg, merge="none"), st_model))
+            log.info("%s seed %d ours, no merge: %s", name, seed, runs["ours_no_merge"][-1])
             runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model))
             log.info("%s seed %d bertopic: %s", name, seed, runs["bertopic_default"][-1])
             for k in ks:

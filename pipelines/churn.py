@@ -39,9 +39,11 @@ def main() -> None:
             config=cfg,
             complaints_config=complaints_cfg,
             seed=base.seed,
+            mentions=_optional(processed / "theme_mentions.parquet"),
         )
         write_parquet(result.scores, processed / "churn_scores.parquet")
         write_parquet(result.survival, processed / "churn_survival.parquet")
+        write_parquet(result.theme_drivers, processed / "churn_theme_drivers.parquet")
         write_json(result.metrics, root / "data/metrics/churn.json")
         for model in MODELS:  # one file per model: DVC draws one series per file
             write_text(result.calibration.filter(pl.col("model") == model).write_csv(),

@@ -1,4 +1,5 @@
-"""Stage `complaints`: ticket SLA metrics, complaint aggregates, closed-loop analyses and the follow-up list."""
+"""Stage `complaints`: ticket SLA metrics, complaint aggregates, closed-loop analyses, the follow-up list, and
+requester wait and escalation paths from the ticket status history (when ingest has one)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,16 @@ def main() -> None:
         themes = c.ticket_topics(feedback, topics) if topics is not None else None
         as_of = c.resolve_as_of(tickets, cfg.as_of)
         metrics, quarantine = c.compute_ticket_metrics(tickets, themes, config=cfg, as_of=as_of)
+        events_file = interim / "ticket_events.parquet"
+        events = pl.read_parquet(events_file) if events_file.exists() else None
+        if events is not None and events.height:
+            history, events_quarantine = c.ticket_status_history(events, tickets, as_of=as_of,
+                                                                 calendar=cfg.business_calendar)
+            quarantine = pl.concat([quarantine, events_quarantine]).sort("source", "record", "field")
+        else:
+            history = pl.DataFrame(schema=c.HISTORY_SCHEMA)
+        metrics = c.add_status_history(metrics, history)
+        paths = c.summarise_escalation_paths(metrics)
         follow_up = c.build_follow_up(metrics, feedback, customers, config=cfg, as_of=as_of)
         signals = c.ticket_signals(feedback, sentiment) if sentiment is not None else None
         priority = c.prioritise_open_tickets(metrics, signals, customers, churn, weights=cfg.priority_weights)
@@ -48,6 +59,12 @@ def main() -> None:
             window_days=cfg.recovery_window_days,
         )
         summary["category_agreement"] = agreement
+        summary["status_history"] = (
+            c.summarise_status_history(metrics, paths, n_events=events.height)
+            if events is not None and events.height else c.status_history_unavailable(
+                f"no ticket event log (data/interim/ticket_events.parquet {'is empty' if events is not None else 'not found'}): "
+                "requester wait and escalation paths not measured")
+        )
         if any(f is not None for f in (cfg.timely_field, cfg.outcome_field, cfg.handoff_field)):
             outcomes = c.ticket_outcomes(feedback, timely_field=cfg.timely_field, outcome_field=cfg.outcome_field,
                                          handoff_field=cfg.handoff_field, handoff_format=cfg.handoff_format)
@@ -73,6 +90,7 @@ def main() -> None:
         write_parquet(confusion, processed / "category_confusion.parquet")
         write_parquet(pareto, processed / "root_cause_pareto.parquet")
         write_parquet(quarantine, processed / "complaints_quarantine.parquet")
+        write_parquet(paths, processed / "escalation_paths.parquet")
         write_text(follow_up.write_csv(), processed / "follow_up.csv")
         write_json(summary, root / "data/metrics/complaints.json")
         log.info(

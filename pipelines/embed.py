@@ -22,7 +22,7 @@ log = logging.getLogger("voc.pipeline.embed")
 class EmbedConfig:
     """The ``embed:`` block of params.yaml."""
 
-    backend: Backend = "sentence-transformers"
+    backend: Backend = "sentence-transformers"   # | onnx | onnx-int8 | model2vec (built once in data/models/embedders/)
     batch_size: int = 64
     threads: int = 2
     max_words: int | None = 180   # longer texts are chunked by sentences and pooled, never truncated
@@ -35,7 +35,11 @@ def main() -> None:
     with timed("embed"):
         feedback = pl.read_parquet(root / "data/interim/feedback.parquet", columns=["feedback_id", "text"])
         cache_path = root / "data/cache/embeddings.parquet"
-        embedder = load_embedder(cfg.backend, threads=cfg.threads)
+        models_dir = root / "data/models/embedders"   # a persisting DVC output: exports survive reruns
+        models_dir.mkdir(parents=True, exist_ok=True)
+        setup_start = time.perf_counter()
+        embedder = load_embedder(cfg.backend, threads=cfg.threads, cache_dir=models_dir)
+        setup_seconds = time.perf_counter() - setup_start
         cache = pl.read_parquet(cache_path) if cache_path.exists() else empty_cache(embedder.dim)
         start = time.perf_counter()
         result = embed_texts(feedback, embedder, cache=cache, batch_size=cfg.batch_size,
@@ -47,6 +51,8 @@ def main() -> None:
         write_json(
             {
                 "model": embedder.name,
+                "backend": cfg.backend,
+                "setup_seconds": round(setup_seconds, 2),   # load, plus the one-off export or distillation
                 "n_items": feedback.height,
                 "n_with_text": result.embeddings.height,
                 "n_embedded": result.n_embedded,
@@ -56,7 +62,8 @@ def main() -> None:
             },
             root / "data/metrics/embed.json",
         )
-        log.info("embed: %d items with text, %d newly embedded", result.embeddings.height, result.n_embedded)
+        log.info("embed: %d items with text, %d newly embedded by %s", result.embeddings.height,
+                 result.n_embedded, embedder.name)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from voc.embedding import Embedder, embed_texts, embeddings_matrix, load_embedde
 from voc.embedding.base import hash_texts  # noqa: E402
 from voc.io import write_json, write_parquet  # noqa: E402
 from voc.topics import (  # noqa: E402
+    bertopic_embedder,
     OUTLIER,
     TopicsConfig,
     apply_taxonomy,
@@ -96,10 +97,11 @@ def main() -> None:
         reg_path = root / "data/models/theme_registry.parquet"
         registry = pl.read_parquet(reg_path) if reg_path.exists() else None
         docs, matrix = docs_frame["text"].to_list(), embeddings_matrix(emb)
-        embedder = load_embedder(threads=2)
-        result = fit_topic_model(
-            docs, matrix, config=cfg, seed=base.seed, embedding_model=getattr(embedder, "model", None)
-        )
+        # the embed stage's backend: mention sentences must land in the same vector space as the items
+        ecfg = params.get("embed") or {}
+        embedder = load_embedder(ecfg.get("backend", "sentence-transformers"), threads=ecfg.get("threads", 2),
+                                 cache_dir=root / "data/models/embedders")
+        result = fit_topic_model(docs, matrix, config=cfg, seed=base.seed, embedding_model=bertopic_embedder(embedder))
         stable = stabilise_themes(result.topics, result.info, result.centroids, registry,
                                   config=cfg.identity, pinned=taxonomy.pin)
         topics, info, unapplied = apply_taxonomy(stable.topics, stable.info, taxonomy)
@@ -125,6 +127,8 @@ def main() -> None:
                 "n_items": n,
                 "n_topics": int(info.filter(pl.col("topic_id") != OUTLIER).height),
                 "n_parents": int(info.filter(pl.col("topic_id") != OUTLIER)["parent_id"].n_unique()),
+                "n_leaf_themes": result.n_leaf_themes,  # HDBSCAN's themes before the silhouette cut merged any
+                "merge_silhouette": None if result.merge_silhouette is None else round(result.merge_silhouette, 4),
                 "n_new_themes": int(info["is_new"].sum()),
                 "raw_outlier_share": round(float((result.raw_topics == OUTLIER).mean()), 4) if n else None,
                 "coverage": round(float((topics != OUTLIER).mean()), 4) if n else None,

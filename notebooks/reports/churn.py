@@ -38,7 +38,7 @@ from voc import viz
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
 frames, metrics, paths = rp.load_inputs(
-    ["churn_scores", "customers"], ["churn"],
+    ["churn_scores", "customers", "churn_theme_drivers"], ["churn"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
 )
 scope = rp.parse_scope(segment, period)
@@ -79,3 +79,19 @@ display(HTML(rp.html_table(
     formats={"churn_probability": lambda v: f"{v:.0%}", "revenue_at_risk": lambda v: f"{v:,.0f}",
              "monthly_charges": lambda v: f"{v:,.2f}"},
 )))
+
+# %% [markdown]
+# ## Which themes raise churn
+# Hazard ratio of churn for the customers who raised each theme in the days before the survival view's
+# origin (`churn.theme_lookback_days` in params.yaml), net of their count of negative feedback, their tenure and the
+# other themes (Cox model; intervals 95%, significance after Benjamini-Hochberg). Whole population: not filtered by
+# segment or period.
+
+# %%
+import html
+
+if frames["churn_theme_drivers"].height:
+    viz.churn_theme_hazard_figure(frames["churn_theme_drivers"]).show()
+else:
+    skipped = (churn.get("theme_drivers") or {}).get("skipped", "no theme was measured")
+    display(HTML(f"<p><i>No churn theme drivers: {html.escape(str(skipped))}.</i></p>"))

@@ -36,7 +36,8 @@ from voc import viz
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
 
 frames, metrics, paths = rp.load_inputs(
-    ["ticket_metrics", "tickets", "customers", "complaints_by_month", "complaints_by_theme", "follow_up"],
+    ["ticket_metrics", "tickets", "customers", "complaints_by_month", "complaints_by_theme", "follow_up",
+     "escalation_paths"],
     ["complaints"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
 )
@@ -104,3 +105,24 @@ display(HTML(rp.html_table(
              "sla_resolution_achievement": "Resolved within SLA (%)", "escalation_rate": "Escalated (%)"},
     formats={c: (lambda v: f"{v:.1f}") for c in by_priority.columns if c not in ("priority", "n_tickets")},
 )))
+
+# %% [markdown]
+# ## Requester wait and escalation paths
+# From the ticket status history (help-desk event log): requester wait is the time a ticket spent in new,
+# open and on-hold until its final solve (Zendesk's definition; open tickets have none yet). An escalation
+# path is the sequence of support groups a ticket went through.
+
+# %%
+import html
+
+history = metrics["complaints"].get("status_history") or {}
+if not history.get("available") or "requester_wait_hours" not in tm.columns:
+    display(HTML(f"<p><i>No ticket status history: {html.escape(history.get('reason', 'not measured'))}.</i></p>"))
+else:
+    viz.requester_wait_figure(tm).show()
+    if not scope.is_all:
+        display(HTML("<p><i>Escalation paths are computed on the whole population, not this segment/period.</i></p>"))
+    if frames["escalation_paths"].height:
+        viz.escalation_paths_figure(frames["escalation_paths"]).show()
+    else:
+        display(HTML("<p><i>No ticket in the status history has a support group: no escalation paths.</i></p>"))

@@ -17,6 +17,9 @@ import polars as pl
 
 UTC = pl.Datetime("us", "UTC")
 CHANNELS = ["survey", "review", "social", "ticket", "chat", "email", "sms", "call", "ivr"]
+#: help-desk conventions (Zendesk): who acted, and the statuses a ticket moves through
+TICKET_EVENT_ACTORS = ("customer", "agent", "bot", "system")
+TICKET_STATUSES = ("new", "open", "pending", "on-hold", "solved", "closed")
 
 TABLE_COLUMNS: dict[str, dict[str, pl.DataType]] = {
     "feedback": {
@@ -39,6 +42,10 @@ TABLE_COLUMNS: dict[str, dict[str, pl.DataType]] = {
         "amount": pl.Float64(), "failed_attempts": pl.Int32(),
     },
     "events": {"customer_id": pl.String(), "ts": UTC, "event": pl.String(), "feature": pl.String()},
+    "ticket_events": {
+        "ticket_id": pl.String(), "event_id": pl.String(), "at": UTC, "actor": pl.String(), "public": pl.Boolean(),
+        "status_to": pl.String(), "group": pl.String(),
+    },
 }
 QUARANTINE_COLUMNS: dict[str, pl.DataType] = {
     "source": pl.String(), "file": pl.String(), "record": pl.Int64(), "field": pl.String(),
@@ -145,6 +152,22 @@ class EventsSchema(pa.DataFrameModel):
     Config = _Strict
 
 
+class TicketEventsSchema(pa.DataFrameModel):
+    """``ticket_events.parquet``: the help-desk status history, one row per event (sorted by ticket, time,
+    event id). ``status_to`` is null when the event leaves the status alone, ``group`` when the ticket stays
+    in its group."""
+
+    ticket_id: str
+    event_id: str = pa.Field(unique=True)
+    at: Timestamp
+    actor: str = pa.Field(isin=list(TICKET_EVENT_ACTORS))
+    public: bool = pa.Field(nullable=True)
+    status_to: str = pa.Field(nullable=True, isin=list(TICKET_STATUSES))
+    group: str = pa.Field(nullable=True)
+
+    Config = _Strict
+
+
 class QuarantineSchema(pa.DataFrameModel):
     """``quarantine.parquet``: one row per rejected record; ``record`` is the 1-based line or record."""
 
@@ -160,7 +183,8 @@ class QuarantineSchema(pa.DataFrameModel):
 
 SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "feedback": FeedbackSchema, "tickets": TicketsSchema, "customers": CustomersSchema,
-    "payments": PaymentsSchema, "events": EventsSchema, "quarantine": QuarantineSchema,
+    "payments": PaymentsSchema, "events": EventsSchema, "ticket_events": TicketEventsSchema,
+    "quarantine": QuarantineSchema,
 }
 
 

@@ -169,6 +169,27 @@ def test_fixture_conforms_to_the_contract_and_is_deterministic(tmp_path: Path) -
     assert again["feedback"].equals(fb)
 
 
+def test_fixture_status_history_and_theme_drivers_mirror_the_stage_schemas(tmp_path: Path) -> None:
+    from voc.churn.theme_drivers import THEME_DRIVER_SCHEMA
+    from voc.complaints.events import HISTORY_SCHEMA
+
+    frames, metrics = build_fixture_frames(seed=7)
+    assert dict(frames["churn_theme_drivers"].schema) == THEME_DRIVER_SCHEMA
+    assert (frames["churn_theme_drivers"]["status"] == "fitted").any()  # the report draws the forest plot
+    tm = frames["ticket_metrics"]
+    assert {c: tm.schema[c] for c in HISTORY_SCHEMA} == HISTORY_SCHEMA
+    paths = frames["escalation_paths"]
+    assert paths.columns == list(rp.inputs.ESCALATION_PATHS) and paths["escalation_path"].is_sorted()
+    assert int(paths["n_tickets"].sum()) == tm["escalation_path"].drop_nulls().len()
+    history = metrics["complaints"]["status_history"]
+    assert history["available"] and history["n_tickets_with_events"] == tm.height
+    written = write_fixture_outputs(tmp_path, seed=7)
+    written["escalation_paths"].unlink()
+    with pytest.raises(rp.ReportInputError, match=r"escalation_paths\.parquet: file not found"):
+        rp.load_inputs(["escalation_paths"], [], interim_dir=tmp_path / "data" / "interim",
+                       processed_dir=tmp_path / "data" / "processed", metrics_dir=tmp_path / "data" / "metrics")
+
+
 def test_export_html_hides_code_and_loads_nothing_from_the_network(tmp_path: Path) -> None:
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("secret_code_marker = 1")

@@ -63,6 +63,12 @@ class ChurnConfig:
     Next best action: ``actions`` keyed by the top reason's family, plus ``; offer: <offer>`` from
     ``feature_offers`` for the feature the customer used most (at least ``feature_min_uses`` times) in the
     ``feature_window_days`` days before scoring.
+    Theme drivers of churn (``voc.churn.theme_drivers``): per theme raised by at least
+    ``theme_min_customers`` customers (``theme_min_events`` of them churned) in the ``theme_lookback_days`` days
+    before the time origin, a Cox model (ridge ``theme_penalizer``) of churn on the theme, adjusted for tenure
+    and the negative-item count in that window; Benjamini-Hochberg q-values, significant below 1 -
+    ``theme_confidence``. ``theme_lookback_days`` null: all history before the origin. ``theme_model``: ``joint``
+    (all themes in one model, each net of the others) or ``per_theme`` (one model per theme).
     """
 
     label: Literal["auto", "window", "static"] = "auto"
@@ -99,6 +105,12 @@ class ChurnConfig:
         default_factory=lambda: types.MappingProxyType(dict(_FEATURE_OFFERS)))
     feature_window_days: int = 90
     feature_min_uses: int = 3
+    theme_lookback_days: int | None = 90
+    theme_min_customers: int = 30
+    theme_min_events: int = 5
+    theme_confidence: float = 0.95
+    theme_penalizer: float = 0.0
+    theme_model: Literal["joint", "per_theme"] = "joint"
 
     def __post_init__(self) -> None:
         if self.horizon_days <= 0:
@@ -119,6 +131,14 @@ class ChurnConfig:
             raise ValueError("params churn.feature_window_days: must be >= 1")
         if self.feature_min_uses < 1:
             raise ValueError("params churn.feature_min_uses: must be >= 1")
+        if self.theme_lookback_days is not None and self.theme_lookback_days < 1:
+            raise ValueError("params churn.theme_lookback_days: must be >= 1 or null")
+        if self.theme_min_customers < 1 or self.theme_min_events < 1:
+            raise ValueError("params churn.theme_min_customers / theme_min_events: must be >= 1")
+        if not 0 < self.theme_confidence < 1:
+            raise ValueError("params churn.theme_confidence: must be in (0, 1)")
+        if self.theme_penalizer < 0:
+            raise ValueError("params churn.theme_penalizer: must be >= 0")
         empty = sorted(k for k, v in self.feature_offers.items() if not str(v).strip())
         if empty:
             raise ValueError(f"params churn.feature_offers: empty offer for {empty}")

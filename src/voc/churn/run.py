@@ -29,21 +29,24 @@ from voc.churn.model import (
     single_feature_auc,
 )
 from voc.churn.survival import KM_SCHEMA, fit_cox, kaplan_meier, tenure_band
+from voc.churn.theme_drivers import THEME_DRIVER_SCHEMA, churn_theme_drivers
 from voc.complaints import ComplaintsConfig
+from voc.topics.mentions import theme_presence
 
 log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
 class ChurnResult:
-    """What the stage writes: ``metrics`` (churn.json), ``scores``, ``calibration``, ``lift`` and ``survival``
-    (Kaplan-Meier curves) tables."""
+    """What the stage writes: ``metrics`` (churn.json), ``scores``, ``calibration``, ``lift``, ``survival``
+    (Kaplan-Meier curves) and ``theme_drivers`` (hazard ratio per theme) tables."""
 
     metrics: dict[str, Any]
     scores: pl.DataFrame
     calibration: pl.DataFrame
     lift: pl.DataFrame
     survival: pl.DataFrame
+    theme_drivers: pl.DataFrame = dataclasses.field(default_factory=lambda: pl.DataFrame(schema=THEME_DRIVER_SCHEMA))
 
 
 # a snapshot with a static label and no timestamps at all (Telco: no signup dates): features are taken "after
@@ -120,12 +123,15 @@ def run_churn(
     config: ChurnConfig,
     complaints_config: ComplaintsConfig,
     seed: int,
+    mentions: pl.DataFrame | None = None,
 ) -> ChurnResult:
     """Build features, split by time (train at cutoff - horizon, test at cutoff = end - horizon), fit and
     evaluate both models, refit on both labelled windows (on all labelled customers with a customer split)
     and score customers active at the data's end.
 
     With a static label (``customers.churned``) there is no cutoff: a stratified customer split instead.
+    Theme drivers of churn use the survival view's customers and origin, with the themes of ``topics`` plus
+    ``mentions`` (the sentence-level theme mentions, optional: multi-label membership).
     """
     static = _use_static(config, customers)
     resolved = _resolve_end(config, customers, payments, events, tickets, feedback, static=static)
@@ -234,6 +240,10 @@ def run_churn(
     survival, surv_metrics = _survival(surv_frame, segments=segments, exclude=cox_exclude, config=config)
     surv_metrics = {"origin": "signup" if static else "landmark", "landmark": landmark.isoformat() if landmark else None,
                     "follow_up_days": None if static else config.survival_window_days, **surv_metrics}
+    # themes raised before the origin: the landmark, or (static label) the snapshot, as the features use
+    theme_cut = landmark if landmark is not None else end + dt.timedelta(microseconds=1)
+    theme_table, theme_metrics = _theme_drivers(surv_frame, feedback, sentiment, topics, mentions, cutoff=theme_cut,
+                                                static=static, config=config, complaints_config=complaints_config)
 
     metrics: dict[str, Any] = {
         "label": "static" if static else "window",
@@ -256,11 +266,48 @@ def run_churn(
         "single_feature_auc_top": dict(sorted(auc_alone.items(), key=lambda kv: (-kv[1], kv[0]))[:5]),
         "reasons": reasons_overall,
         "survival": surv_metrics,
+        "theme_drivers": theme_metrics,
         **{k: scores[chosen][k] for k in ("roc_auc", "pr_auc", "brier", "lift_top_decile")},
     }
     log.info("churn: %s split, %d train / %d test, chosen %s (%s)", split, train.height, test.height, chosen,
              {k: scores[chosen][k] for k in ("roc_auc", "pr_auc", "brier")})
-    return ChurnResult(metrics=metrics, scores=out_scores, calibration=calibration, lift=lift, survival=survival)
+    return ChurnResult(metrics=metrics, scores=out_scores, calibration=calibration, lift=lift, survival=survival,
+                       theme_drivers=theme_table)
+
+
+def _theme_drivers(frame: pl.DataFrame, feedback: pl.DataFrame, sentiment: pl.DataFrame | None,
+                   topics: pl.DataFrame | None, mentions: pl.DataFrame | None, *, cutoff: dt.datetime, static: bool,
+                   config: ChurnConfig, complaints_config: ComplaintsConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Hazard ratio per theme on the survival view's customers (``_duration``, ``_event``; all at origin
+    ``cutoff``). A negative item: sentiment label ``negative``, or without sentiment an NPS at or below the
+    detractor threshold. With a static label the duration is the tenure, so tenure is not adjusted for."""
+    empty = pl.DataFrame(schema=THEME_DRIVER_SCHEMA)
+    if topics is None:
+        return empty, {"skipped": "no topics (run the topics stage)"}
+    if frame.height == 0:
+        return empty, {"skipped": "no customers in the survival view"}
+    if sentiment is not None:
+        items = feedback.join(sentiment.select("feedback_id", "sentiment_label"), on="feedback_id", how="left").with_columns(
+            negative=(pl.col("sentiment_label") == "negative").fill_null(False))
+    else:
+        items = feedback.with_columns(negative=(pl.col("nps") <= complaints_config.detractor_max_nps).fill_null(False))
+    undated = int(frame["tenure_days"].is_null().sum())  # no signup date: tenure cannot be adjusted for
+    if undated:
+        log.warning("churn theme drivers: %d customers without a signup date left out", undated)
+    surv = frame.filter(pl.col("tenure_days").is_not_null()).select(
+        "customer_id", pl.col("_duration").alias("duration_days"), pl.col("_event").alias("event"), "tenure_days",
+        utc_lit(cutoff).alias("cutoff_at"))
+    result = churn_theme_drivers(
+        surv, items.select("feedback_id", "customer_id", "created_at", "negative"), theme_presence(topics, mentions),
+        adjust=() if static else ("tenure_days",), lookback_days=config.theme_lookback_days,
+        min_customers=config.theme_min_customers, min_events=config.theme_min_events,
+        confidence=config.theme_confidence, penalizer=config.theme_penalizer, model=config.theme_model,
+    )
+    return result.table, result.summary | {
+        "origin": "signup" if static else "landmark", "cutoff": cutoff.isoformat(),
+        "negative_from": "sentiment" if sentiment is not None else "nps",
+        "multi_label": bool(mentions is not None and mentions.height), "n_customers_without_tenure": undated,
+    }
 
 
 def _survival(frame: pl.DataFrame, *, segments: tuple[str, ...], exclude: tuple[str, ...],

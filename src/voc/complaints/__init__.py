@@ -1,4 +1,5 @@
-"""voc.complaints: ticket SLA metrics, complaint aggregates, recurrence and the follow-up list."""
+"""voc.complaints: ticket SLA metrics, complaint aggregates, recurrence, the follow-up list, and (from the
+ticket status history) requester wait and escalation paths."""
 
 from voc.complaints.aggregate import (
     summarise_ageing,
@@ -18,6 +19,14 @@ from voc.complaints.analysis import (
     ticket_signals,
 )
 from voc.complaints.config import BusinessCalendar, ComplaintsConfig
+from voc.complaints.events import (
+    HISTORY_SCHEMA,
+    add_status_history,
+    status_history_unavailable,
+    summarise_escalation_paths,
+    summarise_status_history,
+    ticket_status_history,
+)
 from voc.complaints.follow_up import build_follow_up
 from voc.complaints.sla import (
     business_hours_between,
@@ -29,6 +38,12 @@ from voc.complaints.sla import (
 )
 
 __all__ = [
+    "HISTORY_SCHEMA",
+    "add_status_history",
+    "status_history_unavailable",
+    "summarise_escalation_paths",
+    "summarise_status_history",
+    "ticket_status_history",
     "chat_response_times",
     "compare_categories",
     "measure_service_recovery",

@@ -32,8 +32,12 @@ _METRIC_COLUMNS = (
 )
 
 
-def _stats() -> list[pl.Expr]:
-    return [
+def _stats(columns: list[str] | tuple[str, ...] = ()) -> list[pl.Expr]:
+    """The statistics of a group; with a status history (``requester_wait_hours`` in ``columns``) also the
+    median requester wait (hours, solved tickets)."""
+    extra = [pl.col("requester_wait_hours").median().alias("median_requester_wait_hours")] \
+        if "requester_wait_hours" in columns else []
+    return [*extra,
         pl.len().cast(pl.Int64).alias("n_tickets"),
         pl.col("first_response_hours").median().alias("median_first_response_hours"),
         pl.col("resolution_hours").median().alias("median_resolution_hours"),
@@ -63,7 +67,7 @@ def summarise_by_month(metrics: pl.DataFrame, *, as_of: dt.datetime) -> pl.DataF
     months = pl.date_range(
         dt.date(first.year, first.month, 1), dt.date(as_of.year, as_of.month, 1), interval="1mo", eager=True
     ).alias("month")
-    grouped = metrics.with_columns(month=pl.col("created_at").dt.truncate("1mo").cast(pl.Date)).group_by("month").agg(_stats())
+    grouped = metrics.with_columns(month=pl.col("created_at").dt.truncate("1mo").cast(pl.Date)).group_by("month").agg(_stats(metrics.columns))
     as_of_us = pl.lit(as_of).cast(pl.Datetime("us", "UTC"))
     ends = pl.DataFrame({"month": months}).with_columns(
         _end=pl.min_horizontal(
@@ -92,7 +96,7 @@ def summarise_by_theme(metrics: pl.DataFrame) -> pl.DataFrame:
     require_columns(metrics, _METRIC_COLUMNS, name="ticket metrics")
     return (
         metrics.group_by("topic_id")
-        .agg(pl.col("topic_label").drop_nulls().first(), *_stats())
+        .agg(pl.col("topic_label").drop_nulls().first(), *_stats(metrics.columns))
         .sort("topic_id", nulls_last=True)
     )
 
@@ -102,7 +106,7 @@ def summarise_by_segment(metrics: pl.DataFrame) -> pl.DataFrame:
     require_columns(metrics, _METRIC_COLUMNS, name="ticket metrics")
     parts = [
         metrics.group_by(col)
-        .agg(_stats())
+        .agg(_stats(metrics.columns))
         .rename({col: "segment"})
         .with_columns(pl.lit(col).alias("segment_type"))
         .select("segment_type", "segment", pl.exclude("segment_type", "segment"))
@@ -120,7 +124,7 @@ def _clean(value: Any) -> Any:
 def summarise_complaints(metrics: pl.DataFrame, *, as_of: dt.datetime) -> dict[str, Any]:
     """The headline metrics for ``data/metrics/complaints.json`` (keys per docs/data-contracts.md)."""
     require_columns(metrics, _METRIC_COLUMNS, name="ticket metrics")
-    overall = metrics.select(_stats()).row(0, named=True)
+    overall = metrics.select(_stats(metrics.columns)).row(0, named=True)
     segments = summarise_by_segment(metrics)
     keep = (
         "n_tickets",
@@ -132,7 +136,7 @@ def summarise_complaints(metrics: pl.DataFrame, *, as_of: dt.datetime) -> dict[s
         "reopen_rate",
         "recurrence_rate",
         "n_open",
-    )
+    ) + (("median_requester_wait_hours",) if "requester_wait_hours" in metrics.columns else ())
 
     def by(kind: str) -> dict[str, dict[str, Any]]:
         rows = segments.filter(pl.col("segment_type") == kind).iter_rows(named=True)

@@ -1,24 +1,28 @@
-"""voc.embedding: texts to vectors behind a small Protocol, with a cache across runs."""
+"""voc.embedding: texts to vectors behind a small Protocol (four backends), with a cache across runs."""
 
 from voc.embedding.base import (
+    BACKENDS,
     EmbedResult,
     Embedder,
     SentenceTransformerEmbedder,
     chunk_text,
     default_model_path,
     embed_texts,
+    embedder_name,
     embeddings_matrix,
     empty_cache,
     load_embedder,
 )
 
 __all__ = [
+    "BACKENDS",
     "EmbedResult",
     "Embedder",
     "SentenceTransformerEmbedder",
     "chunk_text",
     "default_model_path",
     "embed_texts",
+    "embedder_name",
     "embeddings_matrix",
     "empty_cache",
     "load_embedder",

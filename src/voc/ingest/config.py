@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal
 
-Kind = Literal["feedback", "tickets", "customers", "payments", "events"]
+Kind = Literal["feedback", "tickets", "customers", "payments", "events", "ticket_events"]
 Channel = Literal["survey", "review", "social", "ticket", "chat", "email", "sms", "call", "ivr"]
 Format = Literal["csv", "tsv", "jsonl", "json", "parquet", "eml", "transcript", "chat_jsonl"]
 
@@ -30,7 +30,8 @@ class SourceConfig:
     review dump without dates); they are left null instead of stopping the stage. Only fields the
     contract allows to be null may be absent (see ``voc.ingest.core.MAY_BE_ABSENT``).
     ``path`` may hold ``$VAR``, ``${VAR}`` or ``${VAR:-default}``; a relative path is read from the
-    project root.
+    project root. ``optional``: a path that matches no file adds no rows (logged) instead of stopping the
+    stage, e.g. a help-desk status history (kind ``ticket_events``) that not every export has.
     """
 
     name: str
@@ -49,6 +50,7 @@ class SourceConfig:
     encoding: str | None = None
     null_values: tuple[str, ...] = ()
     absent_fields: tuple[str, ...] = ()
+    optional: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,6 +32,7 @@ from voc.text.pii import redact_pii
 log = logging.getLogger(__name__)
 
 # target field -> (type, required); type: str | ts | text | int8:lo:hi | int32:lo | float | bool | channel
+# | enum:a|b|c (lower-cased, one of the listed values)
 KIND_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "feedback": {
         "feedback_id": ("str", True), "customer_id": ("str", False), "channel": ("channel", False),
@@ -57,10 +58,17 @@ KIND_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "events": {
         "customer_id": ("str", True), "ts": ("ts", True), "event": ("str", True), "feature": ("str", False),
     },
+    # help-desk status history (audit log), one row per event; optional: without it the complaints stage
+    # leaves requester wait and escalation paths null
+    "ticket_events": {
+        "ticket_id": ("str", True), "event_id": ("str", True), "at": ("ts", True),
+        "actor": ("enum:" + "|".join(schemas.TICKET_EVENT_ACTORS), True), "public": ("bool", False),
+        "status_to": ("enum:" + "|".join(schemas.TICKET_STATUSES), False), "group": ("str", False),
+    },
 }
 ID_COLUMN: dict[str, str | None] = {
     "feedback": "feedback_id", "tickets": "ticket_id", "customers": "customer_id", "payments": "invoice_id",
-    "events": None,
+    "events": None, "ticket_events": "event_id",
 }
 # required fields an export may lack entirely (``absent_fields``): the contract lets them be null, because
 # real snapshots have no such column (review dumps without dates, a churn snapshot without signup dates,
@@ -68,6 +76,7 @@ ID_COLUMN: dict[str, str | None] = {
 MAY_BE_ABSENT: dict[str, frozenset[str]] = {
     "feedback": frozenset({"created_at"}), "tickets": frozenset({"customer_id"}),
     "customers": frozenset({"signup_at"}), "payments": frozenset(), "events": frozenset(),
+    "ticket_events": frozenset(),
 }
 # kinds whose table carries a JSON object column built from ``meta_fields`` (feedback.meta,
 # customers.attributes: extra CRM fields of snapshot data, read by voc.churn.features.customer_attributes)
@@ -76,6 +85,7 @@ META_COLUMN = {"feedback": "meta", "customers": "attributes"}
 SORT_KEYS: dict[str, list[str]] = {
     "feedback": ["feedback_id"], "tickets": ["ticket_id"], "customers": ["customer_id"],
     "payments": ["invoice_id"], "events": ["customer_id", "ts", "event", "feature"],
+    "ticket_events": ["ticket_id", "at", "event_id"],
 }
 SCORES = ("nps", "csat", "ces", "stars")
 POS = ["_source", "_file", "_record"]
@@ -85,8 +95,8 @@ _FALSE = ["false", "f", "no", "n", "0"]
 
 @dataclasses.dataclass(frozen=True)
 class IngestResult:
-    """The interim tables (``feedback, tickets, customers, payments, events``), the quarantine table and
-    the ``ingest.json`` metrics."""
+    """The interim tables (``feedback, tickets, customers, payments, events, ticket_events``; a kind no
+    source declares is an empty table), the quarantine table and the ``ingest.json`` metrics."""
 
     tables: dict[str, pl.DataFrame]
     quarantine: pl.DataFrame
@@ -153,8 +163,16 @@ def read_sources(config: IngestConfig, root: Path, *, workers: int = 2, parallel
     their files are parsed by a pool of ``workers`` processes (spawned, so no fork of polars' threads)
     while this process reads the other sources; the records are the same, in the same order."""
     plan: list[tuple[SourceConfig, list[Path], str]] = []
+    missing: dict[str, RawBatch] = {}
     for source in config.sources:
-        paths = resolve_files(source, root)
+        try:
+            paths = resolve_files(source, root)
+        except IngestError as exc:
+            if not source.optional:
+                raise
+            log.warning("optional %s; it adds no rows", exc)
+            missing[source.name] = empty_batch()
+            continue
         fmts = sorted({infer_format(source, str(p)) for p in paths})
         if len(fmts) > 1:
             raise IngestError(f"source {source.name!r}: {source.path!r} matches files of several formats {fmts}; narrow the glob or set `format:`")
@@ -166,7 +184,7 @@ def read_sources(config: IngestConfig, root: Path, *, workers: int = 2, parallel
         parsed = {s.name: submit_chunks(executor, p, f, encoding=s.encoding) for s, p, f in per_file} if executor else {}
         # the other sources first, so this process works while the pool parses the per-file ones
         order = sorted(range(len(plan)), key=lambda i: plan[i][0].name in parsed)
-        batches: dict[str, RawBatch] = {}
+        batches: dict[str, RawBatch] = dict(missing)
         for i in order:
             source, paths, fmt = plan[i]
             try:
@@ -181,6 +199,14 @@ def read_sources(config: IngestConfig, root: Path, *, workers: int = 2, parallel
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
     return {s.name: batches[s.name] for s in config.sources}
+
+
+def empty_batch() -> RawBatch:
+    """A source with no file (an ``optional`` source whose path matches nothing): no records."""
+    return RawBatch(
+        pl.DataFrame(schema={"_file": pl.String, "_record": pl.Int64}),
+        pl.DataFrame(schema={"_file": pl.String, "_record": pl.Int64, "value": pl.String, "reason": pl.String}),
+    )
 
 
 def _as_string(frame: pl.DataFrame, native: str) -> pl.Expr:
@@ -253,16 +279,21 @@ def stage_source(records: pl.DataFrame, source: SourceConfig) -> tuple[pl.DataFr
     return staged, temporal
 
 
-def _first_failure(checks: Sequence[tuple[pl.Expr, str, str]]) -> tuple[pl.Expr, pl.Expr]:
-    """(field, reason) of the first check that fails, null when all pass."""
-    field: Any = pl
-    reason: Any = pl
-    for cond, fname, why in checks:
-        field = field.when(cond).then(pl.lit(fname))
-        reason = reason.when(cond).then(pl.lit(why))
+def _first_failure(checks: Sequence[tuple[pl.Expr, str, str]]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(index, field, reason) of the first check that fails, null when all pass.
+
+    The conditions are evaluated once, in the index expression; field and reason read the ``_qidx`` column
+    that the index is written to, so add the index first (eager ``with_columns`` shares no sub-expressions)."""
     if not checks:
-        return pl.lit(None, pl.String), pl.lit(None, pl.String)
-    return field.otherwise(pl.lit(None, pl.String)), reason.otherwise(pl.lit(None, pl.String))
+        none = pl.lit(None, pl.String)
+        return pl.lit(None, pl.Int32), none, none
+    index: Any = pl
+    for i, (cond, _, _) in enumerate(checks):
+        index = index.when(cond).then(pl.lit(i, pl.Int32))
+    positions = list(range(len(checks)))
+    field = pl.col("_qidx").replace_strict(positions, [f for _, f, _ in checks], default=None, return_dtype=pl.String)
+    reason = pl.col("_qidx").replace_strict(positions, [w for _, _, w in checks], default=None, return_dtype=pl.String)
+    return index.otherwise(pl.lit(None, pl.Int32)), field, reason
 
 
 def _blank_to_null(expr: pl.Expr) -> pl.Expr:
@@ -322,6 +353,12 @@ def check_contract(
                 val = pl.coalesce(val.str.to_lowercase(), pl.lit(source.channel, pl.String))
                 checks.append((val.is_null(), field, "missing channel (set `channel:` or map a column)"))
                 checks.append((~val.is_in(list(CHANNELS)), field, f"unknown channel (allowed: {list(CHANNELS)})"))
+        elif ftype.startswith("enum:"):
+            allowed = ftype.split(":", 1)[1].split("|")
+            val = _blank_to_null(raw).str.to_lowercase()
+            if required:
+                checks.append((val.is_null(), field, "missing required field"))
+            checks.append((val.is_not_null() & ~val.is_in(allowed), field, f"unknown value (allowed: {allowed})"))
         elif ftype.startswith(("int8", "int32", "float")):
             parts = ftype.split(":")
             clean = _blank_to_null(raw).str.replace_all(r"[£$€,\s]", "")
@@ -354,9 +391,9 @@ def check_contract(
         checks.append((pl.col("_text_clean").is_null() & no_score, "text", "empty text and no score"))
     if "_feedback_text" in frame.columns:
         frame = frame.with_columns(redact_pii(clean_texts(frame["_feedback_text"])).alias("_feedback_text"))
-    fail_field, fail_reason = _first_failure(checks)
-    frame = frame.with_columns(fail_field.alias("_qfield"), fail_reason.alias("_qreason"))
-    frame = frame.with_columns(typed)
+    fail_index, fail_field, fail_reason = _first_failure(checks)
+    frame = frame.with_columns(fail_index.alias("_qidx"))
+    frame = frame.with_columns(fail_field.alias("_qfield"), fail_reason.alias("_qreason"), *typed).drop("_qidx")
     frame = frame.drop([c for c in frame.columns if c == "_text_clean" or c.startswith("_ts_")])
     bad = frame.filter(pl.col("_qreason").is_not_null())
     quarantine = quarantine_rows(bad, staged)

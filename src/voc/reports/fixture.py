@@ -303,8 +303,14 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         .join(_channel_mix(themed.join(sentiment, on="feedback_id")), on="topic_id", how="left")
         .sort("topic_id"))
 
+    ticket_metrics, escalation_paths, status_history = _status_history(tickets, ticket_metrics, seed=seed)
+    churn_theme_drivers = _churn_theme_drivers(customers, feedback, sentiment, topics,
+                                               origin=start + dt.timedelta(days=90), end=start + dt.timedelta(days=118))
+
     metrics = _fixture_metrics(feedback, sentiment, scored, ticket_metrics, customers, topic_info)
+    metrics["complaints"]["status_history"] = status_history
     frames = {
+        "escalation_paths": escalation_paths, "churn_theme_drivers": churn_theme_drivers,
         "theme_drivers": theme_drivers, "topics_by_segment": topics_by_segment,
         "payments": payments, "events": events, "complaints_by_month": complaints_by_month,
         "complaints_by_theme": complaints_by_theme, "theme_alerts": theme_alerts, "follow_up": follow_up,
@@ -314,6 +320,61 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         "scores_by_month": scores_by_month, "theme_sentiment": theme_sentiment,
     }
     return frames, metrics
+
+
+def _status_history(tickets: pl.DataFrame, ticket_metrics: pl.DataFrame, *, seed: int
+                    ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, object]]:
+    """The sample generator's help-desk event log for the fixture tickets, run through the complaints stage's
+    own functions: ``ticket_metrics`` with ``is_open`` and the status-history columns, ``escalation_paths`` and
+    the ``status_history`` block of ``complaints.json``. As of one day after the last ticket event."""
+    from voc.complaints.events import (
+        add_status_history,
+        summarise_escalation_paths,
+        summarise_status_history,
+        ticket_status_history,
+    )
+    from voc.sample.ticket_events import ticket_event_log
+
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    raw = tickets.with_columns(pl.col("created_at", "first_response_at", "resolved_at", "reopened_at").dt.strftime(iso))
+    last = tickets.select(pl.max_horizontal(pl.col("created_at", "first_response_at", "resolved_at").max())).item()
+    as_of = (last + dt.timedelta(days=1)).replace(microsecond=0)
+    log, _ = ticket_event_log(raw, seed=seed, snapshot=as_of.timestamp())
+    events = log.with_columns(pl.col("at").str.to_datetime(iso, time_zone=_UTC, time_unit="us"))
+    history, quarantine = ticket_status_history(events, tickets, as_of=as_of)
+    if quarantine.height:  # the generator's log agrees with the tickets by construction
+        raise ValueError(f"fixture ticket events quarantined: {quarantine.to_dicts()[:3]}")
+    metrics = add_status_history(ticket_metrics.with_columns(pl.col("resolution_hours").is_null().alias("is_open")),
+                                 history)
+    paths = summarise_escalation_paths(metrics)
+    block = summarise_status_history(
+        metrics.join(tickets.select("ticket_id", "first_response_at"), on="ticket_id", how="left"), paths,
+        n_events=events.height)
+    return metrics, paths, block
+
+
+def _churn_theme_drivers(customers: pl.DataFrame, feedback: pl.DataFrame, sentiment: pl.DataFrame,
+                         topics: pl.DataFrame, *, origin: dt.datetime, end: dt.datetime) -> pl.DataFrame:
+    """``churn_theme_drivers`` as the churn stage computes it (``voc.churn.theme_drivers``), on the fixture
+    customers followed from ``origin`` to ``end`` (days; churn at ``cancelled_at``), every item before the origin
+    counted, guards lowered to the fixture's size (3 customers, 1 churner per theme)."""
+    from voc.churn.theme_drivers import churn_theme_drivers
+    from voc.topics.mentions import theme_presence
+
+    days = 86_400.0
+    churned = (pl.col("cancelled_at") <= end).fill_null(False)
+    stop = pl.when(churned).then(pl.col("cancelled_at")).otherwise(pl.lit(end).cast(pl.Datetime("us", _UTC)))
+    survival = customers.select(
+        "customer_id",
+        duration_days=(stop - pl.lit(origin).cast(pl.Datetime("us", _UTC))).dt.total_seconds() / days,
+        event=churned.cast(pl.Int8),
+        tenure_days=(pl.lit(origin).cast(pl.Datetime("us", _UTC)) - pl.col("signup_at")).dt.total_seconds() / days,
+        cutoff_at=pl.lit(origin).cast(pl.Datetime("us", _UTC)),
+    )
+    items = feedback.join(sentiment, on="feedback_id").select(
+        "feedback_id", "customer_id", "created_at", negative=pl.col("sentiment_label") == "negative")
+    return churn_theme_drivers(survival, items, theme_presence(topics), lookback_days=None, min_customers=3,
+                               min_events=1).table
 
 
 def _fixture_metrics(feedback: pl.DataFrame, sentiment: pl.DataFrame, scored: pl.DataFrame,

@@ -42,6 +42,10 @@ THEME_DRIVERS = ("topic_id", "topic_label", "n_items", "n_nps", "nps_impact", "i
                  "enough_data", "driver_rank", "share_solicited", "share_unsolicited", "channels_disagree",
                  "sentiment_solicited", "sentiment_unsolicited")
 FOLLOW_UP = ("customer_id", "value_at_risk", "monthly_charges", "reasons", "why", "verbatim", "triggered_at")
+ESCALATION_PATHS = ("escalation_path", "n_escalations", "n_tickets", "share", "n_open", "median_resolution_hours",
+                    "median_requester_wait_hours", "breach_rate", "resolution_breach_rate")
+CHURN_THEME_DRIVERS = ("topic_id", "topic_label", "n_customers", "n_events", "hazard_ratio", "ci_low", "ci_high",
+                       "p_value", "q_value", "significant", "status", "driver_rank")
 
 #: tables stored as CSV (``<name>.csv``) rather than parquet.
 CSV_TABLES: frozenset[str] = frozenset({"follow_up"})
@@ -68,6 +72,8 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "theme_alerts": ("processed", THEME_ALERTS),
     "theme_drivers": ("processed", THEME_DRIVERS),
     "follow_up": ("processed", FOLLOW_UP),
+    "escalation_paths": ("processed", ESCALATION_PATHS),
+    "churn_theme_drivers": ("processed", CHURN_THEME_DRIVERS),
 }
 
 #: metrics file -> keys a report reads from it.

@@ -21,6 +21,7 @@ from voc.sample import channels as C
 from voc.sample import phrases as P
 from voc.sample.config import SampleConfig
 from voc.sample.text import Draw, compose, make_pii
+from voc.sample.ticket_events import ticket_event_log
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,12 @@ CES_EFFECTS = {"long_hold": -1.2, "hard_cancellation": -1.5, "login_problems": -
 CHURN_COEFS = {"intercept": -5.3, "tenure_under_6_months": 1.3, "tenure_6_to_12_months": 0.6,
                "late_payment_last_3_months": 0.8, "failed_or_unpaid_payment_last_3_months": 1.3,
                "unresolved_tickets_count": 0.7, "negative_feedback_last_3_months_count": 0.35}
+# planted churn themes: a customer who raised the theme (in a negative item) in the last 3 months adds the coef
+# to the monthly churn logit, on top of the negative-feedback count; these themes appear in negative items only
+# through this draw: with probability CHURN_THEME_SHARE x the channel factor per negative item
+CHURN_THEME_COEFS = {"network_outage": 2.0, "hard_cancellation": 2.0}
+CHURN_THEME_SHARE = 0.12
+CHURN_THEME_CHANNEL = {"network_outage": {"social": 2.0}, "hard_cancellation": {"calls": 1.8}}
 FEATURES = ("usage_dashboard", "bill_pay", "plan_change", "roaming_pass", "speed_test", "support_chat",
             "family_sharing", "parental_controls")
 PLANS = ("basic", "standard", "premium")
@@ -65,6 +72,7 @@ class SampleData:
     payments: pl.DataFrame
     events: pl.DataFrame
     truth: dict[str, Any]
+    ticket_events: pl.DataFrame | None = None  # help-desk status history (ticket_events/ticket_events.csv)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -100,6 +108,7 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
     """Generate the sample data set and its truths in memory; same ``seed`` gives the same data."""
     ss = np.random.SeedSequence(seed)
     r_cust, r_sim, r_items, r_text, r_tix, r_events = (np.random.default_rng(s) for s in ss.spawn(6))
+    r_plant = np.random.default_rng(ss.spawn(1)[0])  # a 7th stream: the six above stay as they were
     symbol = CURRENCY_SYMBOL.get(currency, currency + " ")
     end = dt.date.fromisoformat(config.end_date)
     bounds = _month_bounds(end, config.months)
@@ -137,7 +146,17 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
     lam = 1.08 * target_linked / max(1.0, float((talk * exposure).sum()) * config.months * 0.92)
     share = SOURCE_SHARE / SOURCE_SHARE.sum()
     inv: dict[str, list[np.ndarray]] = {k: [] for k in ("cust", "due", "paid", "fail")}
-    it: dict[str, list[np.ndarray]] = {k: [] for k in ("cust", "ts", "src", "label", "unres")}
+    it: dict[str, list[np.ndarray]] = {k: [] for k in ("cust", "ts", "src", "label", "unres", "plant")}
+    planted = tuple(CHURN_THEME_COEFS)
+    theme_month = np.full((len(planted), n), -99)  # last month each customer raised each planted churn theme
+
+    def plant_themes(src: np.ndarray, label: np.ndarray) -> np.ndarray:
+        """0: no planted churn theme; k: planted[k - 1] (negative items only)."""
+        p = np.array([[CHURN_THEME_SHARE * CHURN_THEME_CHANNEL.get(t, {}).get(SOURCES[s], 1.0) for t in planted]
+                      for s in range(len(SOURCES))])[src]
+        cum = np.cumsum(p, axis=1)
+        code = (r_plant.random(len(src))[:, None] >= cum).sum(axis=1) + 1
+        return np.where((label == -1) & (code <= len(planted)), code, 0)
     for m in range(config.months):
         ms, me = bounds[m], bounds[m + 1]
         lo = np.maximum(ms, signup)
@@ -169,8 +188,11 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
         empty = (src == 0) & (r_sim.random(len(ci)) < config.empty_comment_share)
         label = np.where(empty, -9, label)  # -9: survey scores without a comment
         unres = (src == 3) & (r_sim.random(len(ci)) < np.where(label == -1, 0.16, 0.05))
-        for key, val in (("cust", ci), ("ts", ts), ("src", src), ("label", label), ("unres", unres)):
+        plant = plant_themes(src, label)
+        for key, val in (("cust", ci), ("ts", ts), ("src", src), ("label", label), ("unres", unres), ("plant", plant)):
             it[key].append(val)
+        for k in range(len(planted)):
+            theme_month[k, ci[plant == k + 1]] = m
         np.add.at(neg_hist[:, m], ci[label == -1], 1)
         np.add.at(unresolved, ci[unres], 1)
         # churn at the end of the month for those still active
@@ -183,7 +205,8 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
                  + cc["failed_or_unpaid_payment_last_3_months"] * (fail_month[alive] >= m - 2)
                  + cc["unresolved_tickets_count"] * np.minimum(unresolved[alive], 3)
                  + cc["negative_feedback_last_3_months_count"]
-                 * np.minimum(neg_hist[alive, max(0, m - 2):m + 1].sum(axis=1), 4))
+                 * np.minimum(neg_hist[alive, max(0, m - 2):m + 1].sum(axis=1), 4)
+                 + sum(CHURN_THEME_COEFS[t] * (theme_month[k, alive] >= m - 2) for k, t in enumerate(planted)))
         churn = alive[r_sim.random(len(alive)) < _sigmoid(logit)]
         when = me + r_sim.uniform(0, 28, len(churn)) * DAY
         when = np.floor(when / DAY) * DAY
@@ -194,9 +217,11 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
     isrc = np.concatenate(it["src"])
     ilab = np.concatenate(it["label"])
     iunres = np.concatenate(it["unres"])
+    iplant = np.concatenate(it["plant"])
     if len(icust) > target_linked:  # trim to the exact size
         keep = np.sort(r_items.choice(len(icust), target_linked, replace=False))
         icust, its, isrc, ilab, iunres = icust[keep], its[keep], isrc[keep], ilab[keep], iunres[keep]
+        iplant = iplant[keep]
     elif len(icust) < target_linked:  # top up with items at random active times
         need = target_linked - len(icust)
         lo_all, hi_all = np.maximum(signup, w_start), np.minimum(cancel, w_end)
@@ -211,6 +236,7 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
         isrc = np.concatenate([isrc, s])
         ilab = np.concatenate([ilab, lab])
         iunres = np.concatenate([iunres, np.zeros(need, bool)])
+        iplant = np.concatenate([iplant, plant_themes(s, lab)])  # added after the simulation: no churn effect
     for s in range(len(SOURCES)):  # every channel present even at tiny sizes
         if (isrc == s).sum() < 5:
             donors = np.flatnonzero((isrc == 0) & (ilab != -9))[: 5 - (isrc == s).sum()]
@@ -223,16 +249,18 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
     isrc = np.concatenate([isrc, np.full(n_unlinked, 2)])
     ilab = np.concatenate([ilab, u_lab])
     iunres = np.concatenate([iunres, np.zeros(n_unlinked, bool)])
+    iplant = np.concatenate([iplant, plant_themes(np.full(n_unlinked, 2), u_lab)])
     # time of day: busy in the day and evening, quiet at night (all bounds are midnights, so days stay valid)
     hour_p = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 5, 4, 2.5])
     hours = r_items.choice(24, len(its), p=hour_p / hour_p.sum())
     its = np.floor(its / DAY) * DAY + hours * 3600 + np.floor(r_items.random(len(its)) * 3600)
     order = np.lexsort((icust, its, isrc))
     icust, its, isrc, ilab, iunres = icust[order], its[order], isrc[order], ilab[order], iunres[order]
+    iplant = iplant[order]
 
     # --- themes, sentiment and texts -----------------------------------------------------------------
     draw = Draw(r_text)
-    neg_w = {t: 1.0 for t in P.NEGATIVE}
+    neg_w = {t: 0.0 if t in CHURN_THEME_COEFS else 1.0 for t in P.NEGATIVE}  # planted churn themes: iplant
     chan_w = {"reviews": {"product_quality": 2.0, "data_speed": 1.5}, "social": {"network_outage": 2.0},
               "tickets": {"billing_error": 1.6}, "calls": {"billing_error": 1.4, "hard_cancellation": 1.8},
               "chats": {"login_problems": 1.5, "app_crash": 1.3}}
@@ -288,6 +316,8 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
                 p = np.array([w[t] for t in names_])
                 p /= p.sum()
                 themes = list(r_items.choice(names_, min(k, max_themes), replace=False, p=p))
+                if iplant[j]:  # a planted churn theme takes a random place among the item's themes
+                    themes[int(r_plant.integers(len(themes)))] = planted[int(iplant[j]) - 1]
                 frac = (ts - emerging_start) / (w_end - emerging_start)
                 p_em = 0.08 + 0.35 * frac if frac >= 0 else 0.002
                 if draw.chance(p_em):
@@ -423,6 +453,7 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
         items_truth[f"surveys:{r['ResponseId']}"]["nps"] = v
 
     tickets, sla_truth = _tickets(rows["tickets"], r_tix, snapshot=w_end)
+    ticket_events, ticket_events_truth = ticket_event_log(tickets, seed=seed, snapshot=w_end)
     customers, payments = _customers_payments(cust_ids, signup, plan, region, charges, cancel, inv,
                                               price_rise=price_rise)
     events = _events(r_events, signup, cancel, engage, bounds, cust_ids, config.events_per_month)
@@ -473,10 +504,25 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
                 {"driver": "negative_feedback",
                  "direction": "more negative feedback in the last 3 months -> more churn"},
                 {"driver": "activity", "direction": "events decline over the 75 days before cancellation (a symptom)"},
+                *({"driver": f"theme:{t}", "direction": f"raised {t} in a negative item in the last 3 months -> "
+                   "more churn, on top of the negative-feedback count"} for t in CHURN_THEME_COEFS),
             ],
+            "theme_effects": {
+                "coefficients": CHURN_THEME_COEFS,
+                "window_months": 3,
+                "mention_share_of_negative_items": CHURN_THEME_SHARE,
+                "channel_factors": CHURN_THEME_CHANNEL,
+                "note": "logit added to the monthly hazard while the customer raised the theme in a negative item "
+                        "in the last 3 months; these themes reach negative items only through this draw (mixed "
+                        "neutral items may still name them, with no churn effect)",
+                "n_customers_mentioning": {t: len({v["customer_id"] for v in items_truth.values()
+                                                   if v["customer_id"] and v["sentiment_label"] == "negative"
+                                                   and t in v["themes"]}) for t in CHURN_THEME_COEFS},
+            },
             "n_customers": n, "n_churned": n_churned, "churn_rate": round(n_churned / n, 4),
         },
         "sla": sla_truth,
+        "ticket_events": ticket_events_truth,
         "pii": {"share_of_texts": round(len(pii) / max(1, n_text), 4), "n_texts": n_text, "planted": pii,
                 "types": ["email", "phone", "card", "address", "iban"]},
         "counts": {s: counters[s] for s in SOURCES} | {"items": len(items_truth), "unlinked_social": n_unlinked},
@@ -486,7 +532,7 @@ def generate_sample(config: SampleConfig, *, seed: int, timezone: str = "Europe/
     return SampleData(
         surveys=surveys, reviews=rows["reviews"], social=rows["social"], tickets=tickets,
         chats=rows["chats"], emails=emails, calls=calls, customers=customers, payments=payments,
-        events=events, truth=truth,
+        events=events, truth=truth, ticket_events=ticket_events,
     )
 
 

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 RAW_FILES = (
     "surveys/survey_export.csv", "reviews/reviews.jsonl", "social/posts.json", "tickets/tickets.csv",
+    "ticket_events/ticket_events.csv",
     "chats/chats.jsonl", "customers.csv", "payments.csv", "events.csv", "_truth.json",
 )
 RAW_GLOBS = ("emails/*.eml", "calls/*.txt")
@@ -55,6 +56,8 @@ def write_sample(data: SampleData, out: str | Path, *, force: bool = False) -> l
     text("reviews/reviews.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in data.reviews))
     text("social/posts.json", json.dumps(data.social, ensure_ascii=False, indent=1) + "\n")
     text("tickets/tickets.csv", _csv(data.tickets))
+    if data.ticket_events is not None:  # its own folder: the tickets glob (tickets/*.csv) must not read it
+        text("ticket_events/ticket_events.csv", _csv(data.ticket_events))
     text("chats/chats.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in data.chats))
     for stem, eml in data.emails.items():
         text(f"emails/{stem}.eml", eml)

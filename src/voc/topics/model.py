@@ -3,6 +3,8 @@
 The theme size floor scales with the corpus (``min_topic_share``), so the number of themes comes from the data
 rather than from a preset k or from HDBSCAN's fixed default (which splits 20k short utterances into ~700
 micro-topics). Outliers are reassigned to their nearest theme when similar enough; the raw share is kept.
+HDBSCAN's leaf themes are then merged where the data says so (``merge``): the theme dendrogram is cut at the
+level whose items have the best silhouette, when that cut shows cluster structure at all.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ class TopicsConfig:
     nr_topics: int | None = None
     n_representatives: int = 3      # verbatims per theme, closest to its centroid
     parent_distance: float = 0.35   # themes whose centroids are closer (average-linkage cosine) share a parent
+    merge: Literal["silhouette", "none"] = "silhouette"  # cut the theme dendrogram where the items separate best
+    merge_min_silhouette: float = 0.25  # ... only when that cut shows cluster structure (Kaufman & Rousseeuw)
+    merge_sample: int = 3000        # items (seeded sample) on which the silhouette of each cut is computed
+    ctfidf_bm25: bool = False       # BM25 weighting in c-TF-IDF (BERTopic's ClassTfidfTransformer)
+    ctfidf_reduce_frequent: bool = False  # square-root term frequencies in c-TF-IDF
     extra_stop_words: tuple[str, ...] = field(default_factory=tuple)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
@@ -79,6 +86,8 @@ class TopicResult:
     topics: np.ndarray
     info: pl.DataFrame
     centroids: dict[int, np.ndarray] = field(default_factory=dict)
+    n_leaf_themes: int = 0          # themes HDBSCAN found, before the dendrogram cut merged any
+    merge_silhouette: float | None = None  # silhouette (cosine, -1..1) of the chosen cut; None when not computed
 
 
 def min_cluster_size(n_docs: int, config: TopicsConfig) -> int:
@@ -97,6 +106,110 @@ def _vectorizer(config: TopicsConfig, n_docs: int) -> Any:
         min_df=min(config.min_df, max(1, n_docs // 50)),
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
     )
+
+
+def _ctfidf(config: TopicsConfig) -> Any:
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    return ClassTfidfTransformer(bm25_weighting=config.ctfidf_bm25, reduce_frequent_words=config.ctfidf_reduce_frequent)
+
+
+def silhouette_cosine(embeddings: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette (-1..1) of ``labels`` under cosine distance; items alone in their cluster score 0.
+
+    The same figure as ``sklearn.metrics.silhouette_score(..., metric="cosine")``, computed from one distance
+    matrix and per-cluster sums so that many partitions of the same items cost little each.
+    """
+    dist = cosine_distances(embeddings)
+    return _silhouette_from(dist, labels)
+
+
+def cosine_distances(embeddings: np.ndarray) -> np.ndarray:
+    """Pairwise cosine distances (0..2) of the rows, float64, zero diagonal."""
+    x = embeddings.astype(np.float64)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    dist = np.clip(1.0 - x @ x.T, 0.0, 2.0)
+    np.fill_diagonal(dist, 0.0)
+    return dist
+
+
+def _silhouette_from(dist: np.ndarray, labels: np.ndarray) -> float:
+    _, codes, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    if sizes.size < 2 or sizes.size >= labels.size:
+        raise ValueError(f"silhouette needs 2..{labels.size - 1} clusters, got {sizes.size}")
+    onehot = np.zeros((labels.size, sizes.size))
+    onehot[np.arange(labels.size), codes] = 1.0
+    sums = dist @ onehot                                  # item x cluster: summed distance to its members
+    rows = np.arange(labels.size)
+    own = sizes[codes]
+    a = np.where(own > 1, sums[rows, codes] / np.maximum(own - 1, 1), 0.0)
+    means = sums / sizes
+    means[rows, codes] = np.inf
+    b = means.min(axis=1)
+    sil = np.where(own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(sil.mean())
+
+
+def choose_theme_cut(
+    embeddings: np.ndarray,
+    topics: np.ndarray,
+    *,
+    min_silhouette: float,
+    sample_size: int,
+    seed: int,
+) -> tuple[dict[int, int], float | None]:
+    """Merge themes by cutting their dendrogram where the items separate best (the data's choice, not a k).
+
+    The theme centroids are clustered (cosine, average linkage, as for parent themes); every cut from two
+    groups to one group per theme is scored by the mean silhouette of a seeded sample of the items (cosine
+    on the embeddings, outliers left out). The best cut is kept when it reaches ``min_silhouette`` (0.25:
+    below it a partition shows no substantial structure, Kaufman & Rousseeuw 1990); otherwise, or when
+    the best cut is the leaves themselves, every theme stays. Ties go to the cut with more themes.
+    Returns the mapping old theme -> new theme (ids 0.. by size, largest first; -1 stays -1; the identity
+    when nothing merges) and the best cut's silhouette, applied or not (None with fewer than three themes).
+    """
+    ids = sorted(set(topics.tolist()) - {OUTLIER})
+    identity = {OUTLIER: OUTLIER, **{t: t for t in ids}}
+    if len(ids) < 3:
+        return identity, None
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+
+    centroids = theme_centroids(embeddings, topics)
+    tree = linkage(pdist(np.stack([centroids[i] for i in ids]).astype(np.float64), metric="cosine"),
+                   method="average")
+    rng = np.random.default_rng(seed)
+    candidates = np.flatnonzero(topics != OUTLIER)
+    sample = np.sort(rng.choice(candidates, size=min(sample_size, candidates.size), replace=False))
+    dist = cosine_distances(embeddings[sample])
+    index = {t: i for i, t in enumerate(ids)}
+    leaf_of = np.array([index[t] for t in topics[sample].tolist()])
+    best: tuple[float, int, np.ndarray] | None = None
+    for k in range(len(ids), 1, -1):
+        groups = fcluster(tree, t=k, criterion="maxclust")
+        labels = groups[leaf_of]
+        if not 2 <= np.unique(labels).size < labels.size:
+            continue
+        score = round(_silhouette_from(dist, labels), 6)
+        if best is None or score > best[0]:
+            best = (score, k, groups)
+    if best is None:
+        return identity, None
+    score, k, groups = best
+    if k == len(ids) or score < min_silhouette:
+        log.info("themes: %d kept (best cut %d themes, silhouette %.3f)", len(ids), k, score)
+        return identity, score
+    counts = dict(zip(*np.unique(topics[topics != OUTLIER], return_counts=True), strict=True))
+    members: dict[int, list[int]] = {}
+    for t, g in zip(ids, groups.tolist(), strict=True):
+        members.setdefault(int(g), []).append(t)
+    order = sorted(members.values(), key=lambda m: (-sum(int(counts[t]) for t in m), min(m)))
+    mapping = {OUTLIER: OUTLIER}
+    for new, group in enumerate(order):
+        for t in group:
+            mapping[t] = new
+    log.info("themes: %d merged into %d (silhouette %.3f)", len(ids), len(order), score)
+    return mapping, score
 
 
 def _representation(config: TopicsConfig, seed: int) -> Any:
@@ -160,6 +273,22 @@ def theme_centroids(embeddings: np.ndarray, topics: np.ndarray) -> dict[int, np.
     return out
 
 
+def bertopic_embedder(embedder: Any) -> Any:
+    """BERTopic's view of one of our embedders (needed by the KeyBERT-inspired representation): the
+    sentence-transformer itself for the PyTorch backend, else a ``bertopic.backend.BaseEmbedder`` around
+    ``encode`` (ONNX, int8, model2vec), so every backend keeps every representation."""
+    model = getattr(embedder, "model", None)
+    if model is not None:
+        return model
+    from bertopic.backend import BaseEmbedder
+
+    class _Adapter(BaseEmbedder):  # type: ignore[misc]
+        def embed(self, documents: Any, verbose: bool = False) -> np.ndarray:
+            return embedder.encode([str(d) for d in documents], batch_size=64, show_progress=verbose)
+
+    return _Adapter()
+
+
 def fit_topic_model(
     docs: list[str],
     embeddings: np.ndarray,
@@ -174,6 +303,7 @@ def fit_topic_model(
     The number of themes comes from the data (HDBSCAN with a size floor proportional to the corpus), not
     from a preset k. Outliers (topic -1) are then reassigned to their nearest theme when the similarity
     allows (``outlier_strategy``); the raw assignment is kept so the raw outlier share can be reported.
+    With ``merge="silhouette"`` the leaf themes are merged by ``choose_theme_cut`` (raw ids follow the merge).
     ``embedding_model`` (the sentence-transformer that made ``embeddings``) is needed for the KeyBERT-inspired
     and MMR labels; without it labels are c-TF-IDF. ``reducer`` replaces the seeded UMAP (any object with
     ``fit``/``transform``, e.g. a cached layout in the benchmark).
@@ -202,6 +332,7 @@ def fit_topic_model(
         umap_model=reducer if reducer is not None else make_reducer(config, seed=seed),
         hdbscan_model=hdbscan_model,
         vectorizer_model=_vectorizer(config, len(docs)),
+        ctfidf_model=_ctfidf(config),
         representation_model=representation,
         top_n_words=config.top_n_words,
         nr_topics=config.nr_topics,
@@ -216,12 +347,21 @@ def fit_topic_model(
             kwargs["embeddings"] = embeddings
         topics = np.asarray(model.reduce_outliers(docs, raw.tolist(), **kwargs))
     topics = harmonise_duplicates(embeddings, topics)
-    if not np.array_equal(topics, raw):
+    n_leaves = len(set(topics.tolist()) - {OUTLIER})
+    silhouette = None
+    if config.merge == "silhouette":
+        mapping, silhouette = choose_theme_cut(embeddings, topics, min_silhouette=config.merge_min_silhouette,
+                                               sample_size=config.merge_sample, seed=seed)
+        if any(k != v for k, v in mapping.items()):
+            topics = np.array([mapping[t] for t in topics.tolist()], dtype=topics.dtype)
+            raw = np.array([mapping.get(t, OUTLIER) for t in raw.tolist()], dtype=raw.dtype)
+    if not np.array_equal(topics, np.asarray(model.topics_)):
         model.update_topics(
             docs,
             topics=topics.tolist(),
             top_n_words=config.top_n_words,
             vectorizer_model=_vectorizer(config, len(docs)),
+            ctfidf_model=_ctfidf(config),
             representation_model=representation,
         )
     centroids = theme_centroids(embeddings, topics)
@@ -237,7 +377,8 @@ def fit_topic_model(
         float((raw == OUTLIER).mean()),
         float((topics != OUTLIER).mean()),
     )
-    return TopicResult(model=model, raw_topics=raw, topics=topics, info=info, centroids=centroids)
+    return TopicResult(model=model, raw_topics=raw, topics=topics, info=info, centroids=centroids,
+                       n_leaf_themes=n_leaves, merge_silhouette=silhouette)
 
 
 def label_from_words(words: list[str], *, n: int) -> str:

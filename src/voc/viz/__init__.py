@@ -1,11 +1,13 @@
 """Plotly figure builders for the reports: each takes frames or dicts and returns a titled Figure whose
 title states the finding, computed from the data."""
 
-from voc.viz.churn import model_quality_figure, risk_distribution_figure
+from voc.viz.churn import churn_theme_hazard_figure, model_quality_figure, risk_distribution_figure
 from voc.viz.complaints import (
     backlog_figure,
     root_cause_pareto_figure,
+    escalation_paths_figure,
     escalation_trend_figure,
+    requester_wait_figure,
     resolution_time_figure,
     sla_by_priority_figure,
     sla_trend_figure,
@@ -33,10 +35,13 @@ __all__ = [
     "theme_hierarchy_figure",
     "theme_sentiment_over_time_figure",
     "backlog_figure",
+    "churn_theme_hazard_figure",
     "customer_timeline_figure",
     "root_cause_pareto_figure",
     "score_trends_figure",
+    "escalation_paths_figure",
     "escalation_trend_figure",
+    "requester_wait_figure",
     "headline_scores_figure",
     "model_quality_figure",
     "resolution_time_figure",

@@ -1,4 +1,5 @@
-"""Figures for churn: model quality from ``churn.json`` and the distribution of predicted risk."""
+"""Figures for churn: model quality from ``churn.json``, the distribution of predicted risk and the hazard
+ratios of churn by theme."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from voc.viz._style import PALETTE, style
+from voc.viz._style import NEGATIVE, NEUTRAL, PALETTE, POSITIVE, style
 
 _QUALITY = (("roc_auc", "ROC AUC"), ("pr_auc", "PR AUC"), ("brier", "Brier score"))
 
@@ -77,3 +78,53 @@ def risk_distribution_figure(churn_scores: pl.DataFrame, *, threshold: float = 0
     title = (f"{n:,} of {total:,} customers ({share:.0f}%) have a churn risk of {threshold:.0%} or more, "
              f"with {currency} {revenue:,.0f} revenue at risk")
     return style(fig, title=title, x_title="Predicted churn probability (%)", y_title="Customers (count)")
+
+
+def churn_theme_hazard_figure(theme_drivers: pl.DataFrame) -> go.Figure:
+    """Forest plot of churn hazard ratios by theme (``churn_theme_drivers.parquet``): point and 95% interval
+    on a log axis, significant themes coloured (raising churn: vermillion; lowering it: blue), the rest grey;
+    themes without a model are listed in the title's note. The title names the themes that raise churn."""
+    need = ("topic_id", "topic_label", "n_customers", "hazard_ratio", "ci_low", "ci_high", "q_value", "significant",
+            "status")
+    missing = [c for c in need if c not in theme_drivers.columns]
+    if missing:
+        raise ValueError(f"churn_theme_drivers: missing column(s) {missing}; has {theme_drivers.columns}")
+    fitted = theme_drivers.filter(pl.col("status") == "fitted").sort("hazard_ratio")
+    skipped = theme_drivers.height - fitted.height
+    fig = go.Figure()
+    groups = (("raises churn (significant)", NEGATIVE, pl.col("significant") & (pl.col("hazard_ratio") > 1)),
+              ("lowers churn (significant)", POSITIVE, pl.col("significant") & (pl.col("hazard_ratio") < 1)),
+              ("not significant", NEUTRAL, ~pl.col("significant")))
+    labels = [f"{r['topic_label']} (n={r['n_customers']:,})" for r in fitted.iter_rows(named=True)]
+    fitted = fitted.with_columns(pl.Series("_y", labels, dtype=pl.String))
+    for name, colour, cond in groups:
+        part = fitted.filter(cond)
+        if part.height == 0:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["hazard_ratio"].to_list(), y=part["_y"].to_list(), mode="markers", name=name,
+            marker={"color": colour, "size": 10},
+            error_x={"type": "data", "symmetric": False, "color": colour,
+                     "array": (part["ci_high"] - part["hazard_ratio"]).to_list(),
+                     "arrayminus": (part["hazard_ratio"] - part["ci_low"]).to_list()},
+            customdata=part.select("q_value", "ci_low", "ci_high").rows(),
+            hovertemplate="%{y}: HR %{x:.2f} (95% CI %{customdata[1]:.2f}-%{customdata[2]:.2f}), "
+                          "q %{customdata[0]:.3g}<extra></extra>",
+        ))
+    fig.add_vline(x=1.0, line={"dash": "dot", "color": "#444"}, annotation_text="no effect (HR 1)")
+    risky = fitted.filter(pl.col("significant") & (pl.col("hazard_ratio") > 1)).sort("hazard_ratio", descending=True)
+    if fitted.height == 0:
+        title = "No theme was raised by enough customers to estimate its effect on churn"
+    elif risky.height == 0:
+        title = f"No theme significantly raises churn once negative feedback and tenure are accounted for ({fitted.height} themes tested)"
+    else:
+        parts = [f"{r['topic_label']} ({r['hazard_ratio']:.1f}×)" for r in risky.head(3).iter_rows(named=True)]
+        more = f" and {risky.height - 3} more" if risky.height > 3 else ""
+        title = (f"Customers who raised {', '.join(parts)}{more} churn faster than others with as much negative "
+                 f"feedback ({risky.height} of {fitted.height} themes significant)")
+    if skipped:
+        title += f"; {skipped} theme{'s' if skipped > 1 else ''} too small to test"
+    fig = style(fig, title=title, x_title="Churn hazard ratio (log scale; 95% CI)", y_title=None)
+    fig.update_xaxes(type="log")
+    fig.update_layout(height=max(320, 60 + 28 * fitted.height))
+    return fig

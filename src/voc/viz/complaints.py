@@ -79,18 +79,23 @@ def sla_trend_figure(monthly_by_priority: pl.DataFrame, monthly: pl.DataFrame) -
     return fig
 
 
-def resolution_time_figure(ticket_metrics: pl.DataFrame) -> go.Figure:
-    """Resolution time (hours) per priority as box plots; the title compares the medians."""
-    _check_columns(ticket_metrics, ("priority", "resolution_hours"), "ticket_metrics")
-    resolved = ticket_metrics.drop_nulls("resolution_hours")
-    order = _priority_order(resolved["priority"].unique().to_list())
+def _hours_by_priority(ticket_metrics: pl.DataFrame, column: str) -> tuple[go.Figure, pl.DataFrame]:
+    """Box plots of ``column`` (hours) per priority, tickets with a value only, and the medians per priority
+    sorted ascending (columns ``priority``, ``median``)."""
+    _check_columns(ticket_metrics, ("priority", column), "ticket_metrics")
+    known = ticket_metrics.drop_nulls(column).with_columns(pl.col("priority").cast(pl.String))
     fig = go.Figure()
-    for i, priority in enumerate(order):
-        hours = resolved.filter(pl.col("priority") == priority)["resolution_hours"].to_list()
+    for i, priority in enumerate(_priority_order(known["priority"].unique().to_list())):
+        hours = known.filter(pl.col("priority") == priority)[column].to_list()
         fig.add_trace(go.Box(y=hours, name=priority, marker={"color": PALETTE[i % len(PALETTE)]},
                              boxpoints="outliers"))
-    medians = (resolved.group_by("priority").agg(pl.col("resolution_hours").median().alias("median"))
-               .sort(["median", "priority"]))
+    medians = known.group_by("priority").agg(pl.col(column).median().alias("median")).sort(["median", "priority"])
+    return fig, medians
+
+
+def resolution_time_figure(ticket_metrics: pl.DataFrame) -> go.Figure:
+    """Resolution time (hours) per priority as box plots; the title compares the medians."""
+    fig, medians = _hours_by_priority(ticket_metrics, "resolution_hours")
     if medians.height >= 2:
         fast, slow = medians.row(0, named=True), medians.row(-1, named=True)
         title = (f"Median resolution takes {slow['median']:.0f} h for {slow['priority']} tickets "
@@ -181,4 +186,56 @@ def root_cause_pareto_figure(complaints_by_theme: pl.DataFrame, *, top_n: int = 
     fig = style(fig, title=title, x_title="Theme (root cause)", y_title=None)
     fig.update_yaxes(title_text="Tickets (count)", secondary_y=False)
     fig.update_yaxes(title_text="Cumulative share of tickets (%)", secondary_y=True, range=[0, 105])
+    return fig
+
+
+def requester_wait_figure(ticket_metrics: pl.DataFrame) -> go.Figure:
+    """Requester wait (hours in new, open and on-hold until the final solve) per priority as box plots,
+    solved tickets only; the title compares the medians."""
+    fig, medians = _hours_by_priority(ticket_metrics, "requester_wait_hours")
+    if medians.height >= 2:
+        short, long = medians.row(0, named=True), medians.row(-1, named=True)
+        title = (f"Customers wait longest on {long['priority']} tickets (median {long['median']:.0f} h "
+                 f"until solved) and least on {short['priority']} ({short['median']:.0f} h)")
+    elif medians.height == 1:
+        title = f"Customers wait a median {medians['median'][0]:.0f} h until solved ({medians['priority'][0]} tickets)"
+    else:
+        title = "No solved ticket has a status history yet"
+    return style(fig, title=title, x_title="Priority",
+                 y_title="Requester wait (hours in new, open, on-hold)")
+
+
+def escalation_paths_figure(paths: pl.DataFrame, *, top_n: int = 8) -> go.Figure:
+    """Tickets per escalation path (bars, largest first) with each path's breach rate (%, markers on the
+    right axis); the title names the escalated path that breaches most, against tickets kept in one group."""
+    _check_columns(paths, ("escalation_path", "n_escalations", "n_tickets", "share", "breach_rate",
+                           "median_resolution_hours"), "escalation_paths")
+    frame = paths.sort(["n_tickets", "escalation_path"], descending=[True, False]).head(top_n)
+    labels = [html.escape(v) for v in frame["escalation_path"].to_list()]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(x=labels, y=frame["n_tickets"].to_list(), name="tickets", marker={"color": PALETTE[0]},
+                         customdata=frame["median_resolution_hours"].to_list(),
+                         hovertemplate="%{x}: %{y} tickets, median resolution %{customdata:.0f} h<extra></extra>"),
+                  secondary_y=False)
+    fig.add_trace(go.Scatter(x=labels, y=(frame["breach_rate"] * 100).to_list(), mode="markers",
+                             name="SLA breached (%)", marker={"color": PALETTE[1], "size": 12}), secondary_y=True)
+    escalated = paths.filter(pl.col("n_escalations") > 0).drop_nulls("breach_rate")
+    direct = paths.filter(pl.col("n_escalations") == 0)
+    n_all = int(paths["n_tickets"].sum())
+    if escalated.height and n_all:
+        worst = escalated.sort(["breach_rate", "n_tickets"], descending=[True, True]).row(0, named=True)
+        share = 100 * int(escalated["n_tickets"].sum()) / n_all
+        title = (f"{share:.0f}% of tickets are escalated; {quote(worst['escalation_path'])} breaches the SLA "
+                 f"most ({100 * worst['breach_rate']:.0f}% of {plural(worst['n_tickets'], 'ticket')})")
+        base = direct.drop_nulls("breach_rate")
+        if base.height:
+            rate = float((base["breach_rate"] * base["n_tickets"]).sum() / base["n_tickets"].sum())
+            title += f" against {100 * rate:.0f}% for tickets kept in one group"
+    elif n_all:
+        title = f"No ticket was escalated ({plural(n_all, 'ticket')} with a status history)"
+    else:
+        title = "No ticket has a status history"
+    fig = style(fig, title=title, x_title="Escalation path (groups in order)", y_title=None)
+    fig.update_yaxes(title_text="Tickets (count)", secondary_y=False)
+    fig.update_yaxes(title_text="SLA breached (% of decided tickets)", secondary_y=True, range=[0, 105])
     return fig

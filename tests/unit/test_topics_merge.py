@@ -1,0 +1,72 @@
+"""The data-driven theme merge: a dendrogram cut chosen by the silhouette of the items, not by a preset k."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import silhouette_score
+
+from voc.topics import OUTLIER, choose_theme_cut, silhouette_cosine
+
+
+def _blobs(n_per: int, centres: int, *, dim: int = 16, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors around ``centres`` random directions, with their true cluster."""
+    rng = np.random.default_rng(seed)
+    c = rng.normal(size=(centres, dim))
+    truth = np.repeat(np.arange(centres), n_per)
+    x = c[truth] + rng.normal(scale=noise * np.sqrt(dim) / 4, size=(truth.size, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32), truth
+
+
+def test_silhouette_matches_sklearn():
+    x, truth = _blobs(20, 3, noise=0.6)
+    labels = truth.copy()
+    labels[:5] = 1                                       # some items in the wrong cluster
+    labels[-1] = 7                                       # a singleton scores 0, as in sklearn
+    assert silhouette_cosine(x, labels) == pytest.approx(silhouette_score(x, labels, metric="cosine"), abs=1e-6)
+
+
+def test_silhouette_needs_two_clusters():
+    x, _ = _blobs(5, 2)
+    with pytest.raises(ValueError, match="2..9 clusters"):
+        silhouette_cosine(x, np.zeros(10, dtype=int))
+
+
+def test_split_clusters_are_merged_back_and_renumbered_by_size():
+    x, truth = _blobs(40, 3)
+    x = np.concatenate([x, x[:10]])                      # cluster 0 is the largest
+    truth = np.concatenate([truth, truth[:10]])
+    leaves = truth * 2 + (np.arange(truth.size) % 2)     # each true cluster split into two leaf themes
+    leaves[3] = OUTLIER
+    mapping, score = choose_theme_cut(x, leaves, min_silhouette=0.25, sample_size=500, seed=1)
+    assert score is not None and score >= 0.25
+    assert mapping[OUTLIER] == OUTLIER
+    merged = np.array([mapping[t] for t in leaves.tolist()])
+    assert sorted(set(merged.tolist()) - {OUTLIER}) == [0, 1, 2]
+    for t in range(3):                                   # both halves of a true cluster share one theme
+        assert len(set(merged[(truth == t) & (leaves != OUTLIER)].tolist())) == 1
+    assert mapping[0] == mapping[1] == 0                 # the largest merged theme takes id 0
+
+
+def test_well_separated_themes_are_kept():
+    x, truth = _blobs(30, 4)
+    mapping, score = choose_theme_cut(x, truth, min_silhouette=0.25, sample_size=500, seed=1)
+    assert mapping == {OUTLIER: OUTLIER, 0: 0, 1: 1, 2: 2, 3: 3}
+    assert score is not None and score > 0.5
+
+
+def test_no_structure_keeps_every_theme():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(200, 16)).astype(np.float32)
+    labels = rng.integers(0, 6, size=200)
+    mapping, score = choose_theme_cut(x, labels, min_silhouette=0.25, sample_size=150, seed=1)
+    assert all(k == v for k, v in mapping.items())
+    assert score is not None and score < 0.25
+
+
+def test_cut_is_deterministic_and_needs_three_themes():
+    x, truth = _blobs(30, 3, noise=0.5)
+    leaves = truth * 2 + (np.arange(truth.size) % 2)
+    first = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=50, seed=5)
+    assert first == choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=50, seed=5)
+    assert choose_theme_cut(x, truth.clip(0, 1), min_silhouette=0.0, sample_size=50, seed=5) == (
+        {OUTLIER: OUTLIER, 0: 0, 1: 1}, None
+    )
