@@ -68,7 +68,7 @@ def child(root: Path) -> None:
     t0 = time.perf_counter()
     batches = read_sources(config, root)
     t1 = time.perf_counter()
-    result = ingest_batches(batches, config, timezone=base.timezone)
+    result = ingest_batches(batches, config, timezone=base.timezone, consume=True)  # as run_ingest does
     t2 = time.perf_counter()
     out = root / "data"
     for name, frame in {**result.tables, "quarantine": result.quarantine}.items():
