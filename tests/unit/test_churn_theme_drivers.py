@@ -266,3 +266,15 @@ def test_forest_plot_colours_significant_themes_and_states_the_finding() -> None
     assert empty.layout.title.text.startswith("No theme was raised by enough customers")
     with pytest.raises(ValueError, match="hazard_ratio"):
         churn_theme_hazard_figure(table.drop("hazard_ratio"))
+
+
+def test_without_a_significant_theme_the_strongest_evidence_ranks_first() -> None:
+    """A weak planted effect on few customers (seed 6: nothing survives the correction): the themes are ranked
+    by p-value, so the likeliest driver leads even when none is significant."""
+    survival, items, presence = synthetic(n=300, seed=6, hr=1.3)
+    table = churn_theme_drivers(survival, items, presence, lookback_days=90, min_customers=30, min_events=5).table
+    fitted = table.filter(pl.col("status") == "fitted")
+    assert fitted.height == 2 and not fitted["significant"].any()
+    by_rank = fitted.sort("driver_rank")
+    assert by_rank["p_value"].to_list() == sorted(by_rank["p_value"].to_list())
+    assert by_rank["topic_label"][0] == "outage"  # the planted theme

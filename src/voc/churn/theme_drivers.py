@@ -231,12 +231,14 @@ def churn_theme_drivers(
         r["q_value"] = v
         r["significant"] = bool(v is not None and v < alpha)
     table = pl.DataFrame(rows, schema={k: v for k, v in THEME_DRIVER_SCHEMA.items() if k != "driver_rank"})
-    # rank: significant first, by the size of the log hazard ratio; then the rest (unfitted last)
-    table = (table.with_columns(pl.col("hazard_ratio").log().abs().alias("_size"))
-             .sort(["significant", "_size", "topic_id"], descending=[True, True, False], nulls_last=True)
+    # rank: significant first, by the size of the log hazard ratio; then the rest by the strength of the
+    # evidence (p-value), so the likeliest drivers lead even when none survives the correction; unfitted last
+    table = (table.with_columns(pl.when(pl.col("significant")).then(pl.col("hazard_ratio").log().abs()).alias("_size"),
+                                pl.when(pl.col("significant")).then(None).otherwise(pl.col("p_value")).alias("_p"))
+             .sort(["significant", "_size", "_p", "topic_id"], descending=[True, True, False, False], nulls_last=True)
              .with_row_index("driver_rank", offset=1)
              .with_columns(pl.col("driver_rank").cast(pl.Int32))
-             .drop("_size").select(list(THEME_DRIVER_SCHEMA)).sort("topic_id"))
+             .drop("_size", "_p").select(list(THEME_DRIVER_SCHEMA)).sort("topic_id"))
     risky = (table.filter(pl.col("significant") & (pl.col("hazard_ratio") > 1)).sort("driver_rank")
              .select("topic_id", "topic_label", "hazard_ratio", "ci_low", "ci_high", "q_value", "n_customers"))
     n_linked = items.filter(pl.col("customer_id").is_not_null()).height

@@ -117,6 +117,12 @@ def churn_theme_hazard_figure(theme_drivers: pl.DataFrame) -> go.Figure:
         title = "No theme was raised by enough customers to estimate its effect on churn"
     elif risky.height == 0:
         title = f"No theme significantly raises churn once negative feedback and tenure are accounted for ({fitted.height} themes tested)"
+        lead = fitted.filter(pl.col("hazard_ratio") > 1).drop_nulls("q_value").sort("q_value", "hazard_ratio",
+                                                                                   descending=[False, True])
+        if lead.height:
+            r = lead.row(0, named=True)
+            title += (f"; strongest hint: {r['topic_label']} ({r['hazard_ratio']:.1f}×, q {r['q_value']:.2f}, "
+                      "not significant)")
     else:
         parts = [f"{r['topic_label']} ({r['hazard_ratio']:.1f}×)" for r in risky.head(3).iter_rows(named=True)]
         more = f" and {risky.height - 3} more" if risky.height > 3 else ""
