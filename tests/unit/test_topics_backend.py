@@ -34,3 +34,13 @@ def test_sentence_transformer_backend_passes_its_model_through():
 
     st = _ST()
     assert bertopic_embedder(st) is st.model
+
+
+def test_umap_starts_from_pca_only_past_the_spectral_limit():
+    from voc.topics import TopicsConfig
+    from voc.topics.model import make_reducer
+
+    cfg = TopicsConfig(umap_spectral_max_items=1000)
+    assert make_reducer(cfg, seed=1).init == "spectral"
+    assert make_reducer(cfg, seed=1, n_items=1000).init == "spectral"
+    assert make_reducer(cfg, seed=1, n_items=1001).init == "pca"

@@ -55,6 +55,7 @@ class TopicsConfig:
     cluster_selection: Literal["eom", "leaf"] = "eom"
     n_neighbors: int = 15
     n_components: int = 5
+    umap_spectral_max_items: int = 100_000  # larger inputs: UMAP starts from PCA (spectral init too slow)
     ngram_max: int = 2
     min_df: int = 3
     top_n_words: int = 10
@@ -227,15 +228,21 @@ def _representation(config: TopicsConfig, seed: int) -> Any:
     ]
 
 
-def make_reducer(config: TopicsConfig, *, seed: int) -> Any:
-    """The seeded UMAP that BERTopic uses (single-threaded, so two runs give the same layout)."""
+def make_reducer(config: TopicsConfig, *, seed: int, n_items: int | None = None) -> Any:
+    """The seeded UMAP that BERTopic uses (single-threaded, so two runs give the same layout).
+
+    UMAP's spectral initialisation runs ARPACK on each connected component of the neighbour graph; past
+    ``umap_spectral_max_items`` items (many near-duplicate texts give many components) it ran for over 20
+    minutes at 300k items here, so larger inputs start from PCA instead (UMAP's ``init="pca"``)."""
     from umap import UMAP
 
+    spectral = n_items is None or n_items <= config.umap_spectral_max_items
     return UMAP(
         n_neighbors=config.n_neighbors,
         n_components=config.n_components,
         min_dist=0.0,
         metric="cosine",
+        init="spectral" if spectral else "pca",
         random_state=seed,
         n_jobs=1,
     )
@@ -329,7 +336,7 @@ def fit_topic_model(
     representation = _representation(config, seed) if embedding_model is not None else None
     model = BERTopic(
         embedding_model=embedding_model,
-        umap_model=reducer if reducer is not None else make_reducer(config, seed=seed),
+        umap_model=reducer if reducer is not None else make_reducer(config, seed=seed, n_items=len(docs)),
         hdbscan_model=hdbscan_model,
         vectorizer_model=_vectorizer(config, len(docs)),
         ctfidf_model=_ctfidf(config),
