@@ -44,3 +44,16 @@ def test_umap_starts_from_pca_only_past_the_spectral_limit():
     assert make_reducer(cfg, seed=1).init == "spectral"
     assert make_reducer(cfg, seed=1, n_items=1000).init == "spectral"
     assert make_reducer(cfg, seed=1, n_items=1001).init == "pca"
+
+
+def test_ctfidf_vocabulary_never_asks_more_themes_than_exist():
+    """BERTopic fits the vectorizer on one document per theme: two themes cannot meet min_df=3."""
+    from voc.topics import TopicsConfig
+    from voc.topics.model import _vectorizer
+
+    cfg = TopicsConfig(min_df=3)
+    assert _vectorizer(cfg, 300_000).min_df == 3
+    vec = _vectorizer(cfg, 300_000, n_topics=2)
+    assert vec.min_df == 2
+    vec.fit(["late bill charge again", "bill charge refund please"])  # two theme documents: no error
+    assert "charge" in vec.vocabulary_  # ("bill" is one of sklearn's English stop words)

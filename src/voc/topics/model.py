@@ -97,14 +97,19 @@ def min_cluster_size(n_docs: int, config: TopicsConfig) -> int:
     return int(max(config.min_topic_size, min(size, config.max_topic_size)))
 
 
-def _vectorizer(config: TopicsConfig, n_docs: int) -> Any:
+def _vectorizer(config: TopicsConfig, n_docs: int, *, n_topics: int | None = None) -> Any:
+    """The c-TF-IDF vocabulary. BERTopic fits it on one document per theme when it updates the themes, so
+    ``min_df`` is also capped at the number of themes (sklearn refuses a ``min_df`` above the documents)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     stop = sorted(set(ENGLISH_STOP_WORDS) | set(config.extra_stop_words))
+    min_df = min(config.min_df, max(1, n_docs // 50))
+    if n_topics is not None:
+        min_df = max(1, min(min_df, n_topics))
     return CountVectorizer(
         stop_words=stop,
         ngram_range=(1, config.ngram_max),
-        min_df=min(config.min_df, max(1, n_docs // 50)),
+        min_df=min_df,
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
     )
 
@@ -367,7 +372,7 @@ def fit_topic_model(
             docs,
             topics=topics.tolist(),
             top_n_words=config.top_n_words,
-            vectorizer_model=_vectorizer(config, len(docs)),
+            vectorizer_model=_vectorizer(config, len(docs), n_topics=len(set(topics.tolist()))),
             ctfidf_model=_ctfidf(config),
             representation_model=representation,
         )
