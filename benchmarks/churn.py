@@ -95,7 +95,7 @@ def main() -> None:
     models = cross_validate(frame, config=config, folds=args.folds, repeats=args.repeats, seed=seed)
     best = max(MODELS, key=lambda n: models[n]["roc_auc"]["mean"])
     result = {
-        "data": "churn_telco/Telco-Customer-Churn.csv via examples/churn_telco/params.yaml (ingest)",
+        "data": "../shared/data/churn_telco via examples/churn_telco/params.yaml (ingest)",
         "churn_params_from": "examples/churn_telco/params.yaml" if params is example else "params.yaml",
         "n_customers": frame.height,
         "n_churned": int(y.sum()),
@@ -107,8 +107,9 @@ def main() -> None:
         "lightgbm": dict(config.lightgbm),
         "logistic_c": config.logistic_c,
         "logistic_log_features": list(config.logistic_log_features),
-        "strongest_single_features": dict(sorted(alone.items(), key=lambda kv: -kv[1])[:5]),
-        "leakage_suspects": sorted(k for k, v in alone.items() if v > config.leakage_auc),
+        # ROC-AUC of the five strongest features alone, without their names (they carry the data set's values)
+        "strongest_single_feature_roc_auc": sorted(alone.values(), reverse=True)[:5],
+        "n_leakage_suspects": sum(v > config.leakage_auc for v in alone.values()),
         "models": models,
         "best_model": best,
         "anchors": ANCHORS,
