@@ -152,10 +152,39 @@ def _sample_root(n_items: int, seed: int) -> Path:
     return generate(n_items, seed)
 
 
+def _save(key: str, result: dict[str, Any]) -> None:
+    """Write one mode's result into benchmarks/results/pipeline.json, keeping the other keys."""
+    result = {**result, "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
+    existing = json.loads(RESULT.read_text()) if RESULT.exists() else {}
+    existing[key] = result
+    RESULT.write_text(json.dumps(existing, indent=1, sort_keys=True) + "\n")
+
+
+def _scale_summary(args: argparse.Namespace, rows: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
+    stages = args.stages.split(",")
+    return {
+        "command": f"python benchmarks/pipeline.py scale --items {args.items} --backend {args.backend} "
+                   f"--stages {args.stages}",
+        "n_items": args.items, "backend": args.backend, "stages": rows,
+        "complete": list(rows) == stages,
+        "stages_not_run": [s for s in stages if s not in rows],
+        "total_seconds": round(sum(r["seconds"] for r in rows.values()), 1),
+        "max_peak_rss_mb": max((r["peak_rss_mb"] for r in rows.values()), default=None),
+        "feedback_items_ingested": metrics.get("ingest", {}).get("tables", {}).get("feedback"),
+        "topics": {k: metrics.get("topics", {}).get(k) for k in ("n_topics", "coverage", "raw_outlier_share")},
+        "embed": metrics.get("embed"),
+    }
+
+
 def run_scale(args: argparse.Namespace) -> dict[str, Any]:
-    """Run the stage CLIs on ``items`` feedback items, timing each and taking its peak memory."""
+    """Run the stage CLIs on ``items`` feedback items, timing each and taking its peak memory.
+
+    The result is written after every stage (``complete: false`` until the last), so a long run that is
+    stopped still leaves the stages it finished in benchmarks/results/pipeline.json.
+    """
     cached = _sample_root(args.items, args.seed)
     stages = args.stages.split(",")
+    key = f"scale_{args.items}_{args.backend}"
     with tempfile.TemporaryDirectory(prefix="voc-scale-") as tmp:
         root = Path(tmp)
         (root / "data").mkdir()
@@ -166,6 +195,7 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         params_path.write_text(yaml.safe_dump(params, sort_keys=False))
         shutil.copy2(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
         rows: dict[str, Any] = {}
+        metrics: dict[str, Any] = {}
         for stage in stages:
             load = _load()
             proc = subprocess.run(
@@ -180,17 +210,9 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
             rows[stage] = {"seconds": float(wall), "peak_rss_mb": round(int(kb) / 1024, 1),
                            "load_avg_1m_before": load, "load_avg_1m_after": _load()}
             print(f"{stage}: {rows[stage]}", file=sys.stderr)
-        metrics = {p.stem: json.loads(p.read_text()) for p in sorted((root / "data" / "metrics").glob("*.json"))}
-    return {
-        "command": f"python benchmarks/pipeline.py scale --items {args.items} --backend {args.backend} "
-                   f"--stages {args.stages}",
-        "n_items": args.items, "backend": args.backend, "stages": rows,
-        "total_seconds": round(sum(r["seconds"] for r in rows.values()), 1),
-        "max_peak_rss_mb": max(r["peak_rss_mb"] for r in rows.values()),
-        "feedback_items_ingested": metrics.get("ingest", {}).get("tables", {}).get("feedback"),
-        "topics": {k: metrics.get("topics", {}).get(k) for k in ("n_topics", "coverage", "raw_outlier_share")},
-        "embed": metrics.get("embed"),
-    }
+            metrics = {p.stem: json.loads(p.read_text()) for p in sorted((root / "data" / "metrics").glob("*.json"))}
+            _save(key, _scale_summary(args, rows, metrics))
+    return _scale_summary(args, rows, metrics)
 
 
 def main() -> None:
@@ -206,11 +228,7 @@ def main() -> None:
     s.add_argument("--stages", default="ingest,embed,topics,sentiment,insights,churn,complaints")
     args = parser.parse_args()
     result = run_append(args) if args.mode == "append" else run_scale(args)
-    result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    existing = json.loads(RESULT.read_text()) if RESULT.exists() else {}
-    key = "append" if args.mode == "append" else f"scale_{args.items}_{args.backend}"
-    existing[key] = result
-    RESULT.write_text(json.dumps(existing, indent=1, sort_keys=True) + "\n")
+    _save("append" if args.mode == "append" else f"scale_{args.items}_{args.backend}", result)
     print(json.dumps(result, indent=1))
 
 

@@ -6,12 +6,19 @@
 Datasets (in ../shared/data): the CFPB complaint narratives with their Product label, and the Bitext support
 utterances with their category and intent labels. Methods, all on the same MiniLM embeddings:
   ours             voc.topics.fit_topic_model with the params.yaml defaults (not told k);
-  ours_no_merge    the same with topics.merge = none (every HDBSCAN leaf theme kept; the ablation);
+  ours_merge_<m>   the same with the other topics.merge setting (the ablation: "none" keeps every HDBSCAN
+                   theme, "silhouette" cuts the theme dendrogram where the items separate best);
   bertopic_default BERTopic() with its default UMAP/HDBSCAN/vectorizer (UMAP seeded so seeds are comparable);
   kmeans_k<k>      k-means on the embeddings told the true k of each label set, words by BERTopic's c-TF-IDF.
 Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes,
 raw outlier share, NPMI coherence and topic diversity of each theme's top-10 words; mean and standard
-deviation over the seeds.
+deviation over the seeds. ``npmi`` scores each method's words as it reports them (ours: stop words removed,
+bigrams; BERTopic and k-means: sklearn's default CountVectorizer, stop words kept). Because NPMI rewards
+stop-word pairs, every method's themes are also described by two shared vocabularies, with the same
+c-TF-IDF: ``npmi_vocab_ours`` (our vectorizer) and ``npmi_vocab_default`` (the default CountVectorizer), so
+the clusterings are compared on equal words. For ours, ``parent_ami_*`` scores the parent themes.
+``reference_labels`` scores the true labels themselves as if they were themes (NPMI in both vocabularies):
+the coherence of the partition the agreement figures reward.
 """
 
 from __future__ import annotations
@@ -116,16 +123,39 @@ def topic_words(model: Any, topics: np.ndarray) -> list[list[str]]:
     return [[w for w, _ in (model.get_topic(t) or [])][:10] for t in ids]
 
 
+def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any) -> list[list[str]]:
+    """Top-10 c-TF-IDF words of each theme (outliers excluded) under a given vectorizer, as BERTopic computes
+    them: one document per theme (its items joined), BERTopic's ClassTfidfTransformer."""
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    members: dict[int, list[str]] = {}
+    for text, k in zip(texts, np.asarray(topics).tolist(), strict=True):
+        if k != -1:
+            members.setdefault(k, []).append(text)
+    joined = [" ".join(members[i]) for i in sorted(members)]
+    x = vectorizer.fit_transform(joined)
+    weights = ClassTfidfTransformer().fit_transform(x).toarray()
+    vocab = vectorizer.get_feature_names_out()
+    return [[str(vocab[j]) for j in np.argsort(-row, kind="stable")[:10] if row[j] > 0] for row in weights]
+
+
 def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], texts: list[str],
-          labels: dict[str, list[str]], seconds: float) -> dict[str, Any]:
+          labels: dict[str, list[str]], seconds: float, cfg: TopicsConfig) -> dict[str, Any]:
     """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run."""
+    from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
+    from voc.topics.model import _vectorizer
+
+    n_topics = int(len(set(topics.tolist()) - {-1}))
     out: dict[str, Any] = {
-        "n_topics": int(len(set(topics.tolist()) - {-1})),
+        "n_topics": n_topics,
         "raw_outlier_share": float((raw == -1).mean()),
         "coverage": float((topics != -1).mean()),
         "npmi": npmi_coherence(words, texts),
+        "npmi_vocab_ours": npmi_coherence(
+            shared_vocab_words(texts, topics, _vectorizer(cfg, len(texts), n_topics=n_topics)), texts),
+        "npmi_vocab_default": npmi_coherence(shared_vocab_words(texts, topics, CountVectorizer()), texts),
         "diversity": topic_diversity(words),
         "seconds": seconds,
     }
@@ -143,29 +173,32 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
                              reducer=CachedLayout(layout))
     seconds = time.perf_counter() - start
     out = score(result.topics, result.raw_topics, topic_words(result.model, result.topics), ds["texts"],
-                ds["labels"], seconds)
+                ds["labels"], seconds, cfg)
     parents = dict(zip(result.info["topic_id"].to_list(), result.info["parent_id"].to_list(), strict=True))
     parent_of = np.array([parents[int(t)] for t in result.topics])
     out["n_parents"] = int(len(set(parent_of.tolist()) - {-1}))
     out["n_leaf_themes"] = result.n_leaf_themes
     if result.merge_silhouette is not None:     # the best cut's silhouette (absent with topics.merge = none)
         out["merge_silhouette"] = result.merge_silhouette
+    if result.parent_silhouette is not None:    # the parent level's silhouette (topics.parents = silhouette)
+        out["parent_silhouette"] = result.parent_silhouette
     for label, values in ds["labels"].items():
         out[f"parent_ami_{label}"] = float(adjusted_mutual_info_score(values, parent_of))
     return out
 
 
-def run_bertopic_default(ds: dict[str, Any], layout: np.ndarray, seed: int, st_model: Any) -> dict[str, Any]:
+def run_bertopic_default(ds: dict[str, Any], layout: np.ndarray, seed: int, st_model: Any,
+                         cfg: TopicsConfig) -> dict[str, Any]:
     from bertopic import BERTopic
 
     start = time.perf_counter()
     model = BERTopic(embedding_model=st_model, umap_model=CachedLayout(layout))
     topics = np.asarray(model.fit_transform(ds["texts"], embeddings=ds["embeddings"])[0])
     seconds = time.perf_counter() - start
-    return score(topics, topics, topic_words(model, topics), ds["texts"], ds["labels"], seconds)
+    return score(topics, topics, topic_words(model, topics), ds["texts"], ds["labels"], seconds, cfg)
 
 
-def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any) -> dict[str, Any]:
+def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any, cfg: TopicsConfig) -> dict[str, Any]:
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
     from sklearn.cluster import KMeans
@@ -175,7 +208,28 @@ def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any) -> dict[str
                      hdbscan_model=KMeans(n_clusters=k, random_state=seed, n_init=10))
     topics = np.asarray(model.fit_transform(ds["texts"], embeddings=ds["embeddings"])[0])
     seconds = time.perf_counter() - start
-    return score(topics, topics, topic_words(model, topics), ds["texts"], ds["labels"], seconds)
+    return score(topics, topics, topic_words(model, topics), ds["texts"], ds["labels"], seconds, cfg)
+
+
+def label_reference(ds: dict[str, Any], cfg: TopicsConfig) -> dict[str, Any]:
+    """NPMI of each true label set described as themes (same c-TF-IDF words, both shared vocabularies)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from voc.topics.model import _vectorizer
+
+    out: dict[str, Any] = {}
+    for label, values in ds["labels"].items():
+        codes = {v: i for i, v in enumerate(sorted(set(values)))}
+        topics = np.array([codes[v] for v in values])
+        out[label] = {
+            "n_labels": len(codes),
+            "npmi_vocab_ours": round(npmi_coherence(
+                shared_vocab_words(ds["texts"], topics, _vectorizer(cfg, len(values), n_topics=len(codes))),
+                ds["texts"]), 4),
+            "npmi_vocab_default": round(npmi_coherence(
+                shared_vocab_words(ds["texts"], topics, CountVectorizer()), ds["texts"]), 4),
+        }
+    return out
 
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -223,7 +277,9 @@ def main() -> None:
     }
     for name, ds in datasets.items():
         ks = sorted({len(set(v)) for v in ds["labels"].values()})
-        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "ours_no_merge": [], "bertopic_default": []}
+        other = "none" if cfg.merge == "silhouette" else "silhouette"
+        alt = f"ours_merge_{other}"
+        runs: dict[str, list[dict[str, Any]]] = {"ours": [], alt: [], "bertopic_default": []}
         runs.update({f"kmeans_k{k}": [] for k in ks})
         umap_seconds = []
         for seed in seeds:
@@ -232,12 +288,12 @@ def main() -> None:
             umap_seconds.append(time.perf_counter() - start)
             runs["ours"].append(run_ours(ds, layout, seed, cfg, st_model))
             log.info("%s seed %d ours: %s", name, seed, runs["ours"][-1])
-            runs["ours_no_merge"].append(run_ours(ds, layout, seed, replace(cfg, merge="none"), st_model))
-            log.info("%s seed %d ours, no merge: %s", name, seed, runs["ours_no_merge"][-1])
-            runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model))
+            runs[alt].append(run_ours(ds, layout, seed, replace(cfg, merge=other), st_model))
+            log.info("%s seed %d ours, merge %s: %s", name, seed, other, runs[alt][-1])
+            runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model, cfg))
             log.info("%s seed %d bertopic: %s", name, seed, runs["bertopic_default"][-1])
             for k in ks:
-                runs[f"kmeans_k{k}"].append(run_kmeans(ds, seed, k, st_model))
+                runs[f"kmeans_k{k}"].append(run_kmeans(ds, seed, k, st_model, cfg))
                 log.info("%s seed %d kmeans k=%d: %s", name, seed, k, runs[f"kmeans_k{k}"][-1])
         results["datasets"][name] = {
             "seeds": seeds,
@@ -246,6 +302,7 @@ def main() -> None:
             "kmeans_k": ks,
             "umap_seconds_per_seed": [round(x, 1) for x in umap_seconds],
             "methods": {m: summarise(r) for m, r in runs.items()},
+            "reference_labels": label_reference(ds, cfg),
             "per_seed": runs,
         }
     out = ROOT / "benchmarks" / "results" / "topics.json"

@@ -33,22 +33,31 @@ from voc.topics import (  # noqa: E402
     topic_diversity,
     topics_over_time,
 )
-from voc.topics.mentions import build_mentions, item_themes, nearest_themes, split_sentences, vader_scores  # noqa: E402
+from voc.topics.mentions import (  # noqa: E402
+    build_mentions,
+    item_themes,
+    nearest_themes,
+    split_sentences,
+    theme_presence,
+    vader_scores,
+)
 from voc.topics.store import ThemeIndex, save_topic_model  # noqa: E402
 
 log = logging.getLogger("voc.pipeline.topics")
 
 
 def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: np.ndarray, topics: np.ndarray,
-              info: pl.DataFrame, embedder: Embedder) -> dict[str, object] | None:
-    """Theme mentions per sentence (data/processed/theme_mentions.parquet), with a sentence embedding cache."""
+              info: pl.DataFrame, embedder: Embedder) -> tuple[pl.DataFrame | None, dict[str, object] | None]:
+    """Theme mentions per sentence (data/processed/theme_mentions.parquet), with a sentence embedding cache.
+
+    Returns the mentions (None when they are disabled) and their figures for topics.json."""
     mcfg = cfg.mentions
     sentences = split_sentences(docs_frame if mcfg.enabled else docs_frame.clear(), min_words=mcfg.min_words)
     if not mcfg.enabled:                 # an empty table, so insights falls back to one theme per item
         empty = np.zeros(0, dtype=np.int32)
         write_parquet(build_mentions(sentences, empty, empty.astype(np.float32), info, sentiment=[]),
                       root / "data/processed/theme_mentions.parquet")
-        return None
+        return None, None
     keyed = sentences.select(pl.format("{}#{}", "feedback_id", "sentence_no").alias("feedback_id"),
                              pl.col("sentence").alias("text"))
     cache_path = root / "data/cache/sentence_embeddings.parquet"
@@ -75,7 +84,7 @@ def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: n
     }
     log.info("mentions: %d sentences (%d embedded), %d mentions, %.2f themes per item", sentences.height,
              res.n_embedded, mentions.height, stats["mean_themes_per_item"] or 0.0)
-    return stats
+    return mentions, stats
 
 
 def main() -> None:
@@ -109,14 +118,16 @@ def main() -> None:
             log.warning("taxonomy entries for themes absent this run: %s", ", ".join(unapplied))
         assigned = assign_topics(emb["feedback_id"], topics, info)
         write_parquet(assigned, root / "data/processed/topics.parquet")
-        mention_stats = _mentions(root, cfg, docs_frame, matrix, topics, info, embedder)
+        mentions, mention_stats = _mentions(root, cfg, docs_frame, matrix, topics, info, embedder)
         write_parquet(info, root / "data/processed/topic_info.parquet")
         write_parquet(topics_over_time(assigned, feedback), root / "data/processed/topics_over_time.parquet")
         customers = pl.read_parquet(root / "data/interim/customers.parquet").select("customer_id", "plan", "region")
         groups = feedback.select("feedback_id", "channel", "customer_id").join(customers, on="customer_id", how="left")
         shares = pl.concat([theme_shares(assigned, groups, by=c) for c in ("channel", "plan", "region")])
         write_parquet(shares, root / "data/processed/topics_by_segment.parquet")
-        alerts = detect_emerging_themes(assigned, feedback, config=cfg.alerts)
+        # an item counts for the themes its sentences mention (its pooled theme only when none is mentioned)
+        alerts = detect_emerging_themes(theme_presence(assigned, mentions, item_theme="fallback"), feedback,
+                                        config=cfg.alerts)
         write_parquet(alerts, root / "data/processed/theme_alerts.parquet")
         save_topic_model(result.model, ThemeIndex(matrix, topics, info), root / "data/models/topic_model")
         write_parquet(stable.registry, reg_path)
@@ -129,12 +140,14 @@ def main() -> None:
                 "n_parents": int(info.filter(pl.col("topic_id") != OUTLIER)["parent_id"].n_unique()),
                 "n_leaf_themes": result.n_leaf_themes,  # HDBSCAN's themes before the silhouette cut merged any
                 "merge_silhouette": None if result.merge_silhouette is None else round(result.merge_silhouette, 4),
+                "parent_silhouette": None if result.parent_silhouette is None else round(result.parent_silhouette, 4),
                 "n_new_themes": int(info["is_new"].sum()),
                 "raw_outlier_share": round(float((result.raw_topics == OUTLIER).mean()), 4) if n else None,
                 "coverage": round(float((topics != OUTLIER).mean()), 4) if n else None,
                 "npmi": round(npmi_coherence(words, docs), 4),
                 "diversity": round(topic_diversity(words), 4),
                 "n_alerts": int(alerts["flagged"].sum()),
+                "alerts_basis": "items per theme mentioned" if mentions is not None else "items per item theme",
                 "taxonomy_unapplied": unapplied,
                 "mentions": mention_stats,
             },

@@ -89,8 +89,8 @@ if "theme_alerts" in frames:
     alerts = rp.emerging_themes(frames["theme_alerts"])
     display(HTML(rp.html_table(
         alerts,
-        columns={"topic_label": "Theme", "window_count": "Items (latest window)", "window_pct": "Share now (%)",
-                 "baseline_pct": "Usual share (%)", "lift": "Lift (×)", "p_value": "p-value"},
+        columns={"topic_label": "Theme", "window_count": "Items mentioning it (latest window)",
+                 "window_pct": "Share now (% of items)", "baseline_pct": "Usual share (%)", "lift": "Lift (×)", "p_value": "p-value"},
         formats={"window_pct": lambda v: f"{v:.1f}", "baseline_pct": lambda v: f"{v:.1f}",
                  "lift": lambda v: f"{v:.1f}", "p_value": lambda v: f"{v:.3g}"},
         caption=(f"{alerts.height} of {frames['theme_alerts'].height} themes flagged as emerging"

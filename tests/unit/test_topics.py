@@ -72,3 +72,22 @@ def test_min_volume_gate_blocks_a_tiny_rise():
     assigned, feedback = _alert_frames(rising_in_window=2)
     alerts = detect_emerging_themes(assigned, feedback, config=AlertsConfig(min_volume=500))
     assert not alerts["flagged"].any()
+
+
+def test_alerts_count_items_per_theme_when_an_item_carries_several_themes():
+    from voc.topics import AlertsConfig, detect_emerging_themes
+
+    assigned, feedback = _alert_frames(rising_in_window=2)
+    # every theme-2 item in the window also mentions theme 0: theme 0 rises with it, the totals do not
+    late = feedback.filter(pl.col("created_at").dt.date() >= dt.date(2025, 9, 16))["feedback_id"]
+    extra = assigned.filter(pl.col("topic_id").eq(2) & pl.col("feedback_id").is_in(late.implode())).with_columns(
+        pl.lit(0, dtype=pl.Int32).alias("topic_id"), pl.lit("t0").alias("topic_label")
+    )
+    multi = pl.concat([assigned, extra, extra])   # duplicated rows count once
+    single = detect_emerging_themes(assigned, feedback, config=AlertsConfig())
+    alerts = detect_emerging_themes(multi, feedback, config=AlertsConfig())
+    assert alerts["window_total"].to_list() == single["window_total"].to_list()
+    t0 = alerts.filter(pl.col("topic_id") == 0).row(0, named=True)
+    t0_single = single.filter(pl.col("topic_id") == 0).row(0, named=True)
+    assert t0["window_count"] == t0_single["window_count"] + extra.height
+    assert t0["window_share"] > t0_single["window_share"]

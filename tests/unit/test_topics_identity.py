@@ -155,3 +155,14 @@ def test_coherence_prefers_words_that_occur_together():
     assert -1.0 <= bad < good <= 1.0
     assert topic_diversity([["a", "b"], ["b", "c"]]) == 0.75
     assert np.isnan(npmi_coherence([["zzz"]], docs))
+
+
+def test_parents_from_given_groups():
+    info = pl.DataFrame({"topic_id": [-1, 0, 1, 2], "topic_label": ["(no theme)", "refund · charged", "invoice",
+                                                                     "app · crash"], "count": [1, 9, 4, 6]},
+                        schema_overrides={"topic_id": pl.Int32})
+    cents = {0: BILLING, 1: _unit(1, 0.2, 0, 0), 2: APP}
+    out = add_parents(info, cents, groups={0: 5, 1: 7, 2: 5})   # groups override the distance cut
+    assert out["parent_id"].to_list() == [-1, 0, 1, 0]
+    with pytest.raises(ValueError, match=r"no group for themes \[2\]"):
+        add_parents(info, cents, groups={0: 0, 1: 0})

@@ -124,3 +124,13 @@ def test_drivers_accept_multi_label_presence_and_find_the_hidden_driver():
     assert 1 not in single["topic_id"].to_list()
     with pytest.raises(ValueError, match="presence lacks"):
         theme_drivers(fb, topics, sent, config=cfg, seed=0, presence=presence.drop("topic_label"))
+
+
+def test_theme_presence_fallback_uses_the_item_theme_only_for_items_without_a_mention():
+    # "a" pooled into theme 2 although its sentences speak of themes 0 and 1; "c" has no mention at all
+    topics = pl.DataFrame({"feedback_id": ["a", "b", "c"], "topic_id": [2, 2, 1], "topic_label": ["bill", "bill", "agent"]},
+                          schema_overrides={"topic_id": pl.Int32})
+    always = theme_presence(topics, _mentions())
+    assert always.select("feedback_id", "topic_id").rows() == [("a", 0), ("a", 1), ("a", 2), ("b", 2), ("c", 1)]
+    fallback = theme_presence(topics, _mentions(), item_theme="fallback")
+    assert fallback.select("feedback_id", "topic_id").rows() == [("a", 0), ("a", 1), ("b", 2), ("c", 1)]

@@ -70,3 +70,37 @@ def test_cut_is_deterministic_and_needs_three_themes():
     assert choose_theme_cut(x, truth.clip(0, 1), min_silhouette=0.0, sample_size=50, seed=5) == (
         {OUTLIER: OUTLIER, 0: 0, 1: 1}, None
     )
+
+
+def test_cut_bounds_for_parent_themes():
+    from voc.topics.model import theme_cut_bounds
+
+    assert theme_cut_bounds(78) == (9, 18)
+    assert theme_cut_bounds(18) == (5, 9)
+    assert theme_cut_bounds(12) == (4, 6)
+    assert theme_cut_bounds(4) == (2, 2)
+
+
+def test_merge_never_goes_below_min_groups():
+    x, truth = _blobs(40, 3)
+    leaves = truth * 2 + (np.arange(truth.size) % 2)     # 6 leaves; the best cut would be the 3 true clusters
+    free, _ = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1)
+    assert len(set(free.values()) - {OUTLIER}) == 3
+    bounded, score = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1, min_groups=4)
+    assert len(set(bounded.values()) - {OUTLIER}) >= 4 and score is not None
+    capped, _ = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1, max_groups=2)
+    assert len(set(capped.values()) - {OUTLIER}) == 2
+
+
+def test_parent_groups_recover_the_true_clusters_of_split_themes():
+    from voc.topics import choose_parent_groups
+
+    x, truth = _blobs(30, 6, seed=2)
+    leaves = truth * 2 + (np.arange(truth.size) % 2)     # 12 themes; bounds 4..6 parents
+    groups, score = choose_parent_groups(x, leaves, sample_size=500, seed=1)
+    assert score is not None and score > 0.25
+    assert len(set(groups.values()) - {OUTLIER}) == 6
+    for t in range(6):
+        assert groups[2 * t] == groups[2 * t + 1]        # the two halves of a true cluster share a parent
+    few, none = choose_parent_groups(x[:90], truth[:90], sample_size=500, seed=1)   # 3 themes: own parents
+    assert few == {OUTLIER: OUTLIER, 0: 0, 1: 1, 2: 2} and none is None

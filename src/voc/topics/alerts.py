@@ -53,10 +53,13 @@ def detect_emerging_themes(
 ) -> pl.DataFrame:
     """One row per theme with the evidence for or against an emerging-theme alert.
 
-    ``assigned`` has feedback_id, topic_id, topic_label; ``feedback`` has feedback_id and created_at. The
-    latest window ends at ``end`` (default: the day of the newest item, never the clock).
+    ``assigned`` has feedback_id, topic_id, topic_label: one row per item and theme. It may be multi-label
+    (``voc.topics.mentions.theme_presence`` with ``item_theme="fallback"``: an item counts for every theme its
+    sentences mention), so a theme's count is the items that carry it and the totals are distinct items.
+    ``feedback`` has feedback_id and created_at. The latest window ends at ``end`` (default: the day of the
+    newest item, never the clock).
     """
-    joined = assigned.filter(pl.col("topic_id") >= 0).join(
+    joined = assigned.filter(pl.col("topic_id") >= 0).unique(["feedback_id", "topic_id"]).join(
         feedback.select("feedback_id", pl.col("created_at").dt.date().alias("day")), on="feedback_id"
     )
     if joined.height == 0:
@@ -67,7 +70,7 @@ def detect_emerging_themes(
     b_start = w_start - dt.timedelta(days=config.baseline_days)
     window = joined.filter(pl.col("day").is_between(w_start, end))
     baseline = joined.filter((pl.col("day") >= b_start) & (pl.col("day") < w_start))
-    w_total, b_total = window.height, baseline.height
+    w_total, b_total = window["feedback_id"].n_unique(), baseline["feedback_id"].n_unique()
     labels = joined.select("topic_id", "topic_label").unique("topic_id")
     w = window.group_by("topic_id").agg(pl.len().alias("window_count"))
     b = baseline.group_by("topic_id").agg(pl.len().alias("baseline_count"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -166,11 +167,20 @@ def item_themes(mentions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def theme_presence(topics: pl.DataFrame, mentions: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Multi-label theme membership, one row per (feedback_id, topic_id), for the driver model.
+def theme_presence(
+    topics: pl.DataFrame,
+    mentions: pl.DataFrame | None = None,
+    *,
+    item_theme: Literal["always", "fallback"] = "always",
+) -> pl.DataFrame:
+    """Multi-label theme membership, one row per (feedback_id, topic_id), for driver models and alerts.
 
-    An item carries every theme it mentions, plus its item-level theme from ``topics`` (so an item whose
-    sentences were all too far from any centroid keeps its document theme). Outliers (-1) are left out.
+    An item carries every theme it mentions. With ``item_theme="always"`` it also carries its item-level theme
+    from ``topics`` (the driver models: nothing an item was filed under is lost). With ``"fallback"`` the
+    item-level theme counts only for an item none of whose sentences reached a centroid: a long item whose
+    pooled vector landed in a theme that none of its sentences is about then does not count there (the
+    emerging-theme alerts: on the sample, 34 chats about the planted app-update theme had pooled into a
+    product-quality theme and made it look emerging). Outliers (-1) are left out.
     Columns: feedback_id, topic_id (Int32), topic_label; sorted by feedback_id, topic_id.
     """
     for col in ("feedback_id", "topic_id", "topic_label"):
@@ -181,7 +191,12 @@ def theme_presence(topics: pl.DataFrame, mentions: pl.DataFrame | None = None) -
         for col in ("feedback_id", "topic_id", "topic_label"):
             if col not in mentions.columns:
                 raise ValueError(f"theme_presence: mentions lacks the column {col!r}")
-        parts.append(mentions.select("feedback_id", pl.col("topic_id").cast(pl.Int32), "topic_label"))
+        said = mentions.select("feedback_id", pl.col("topic_id").cast(pl.Int32), "topic_label").filter(
+            pl.col("topic_id") != OUTLIER
+        )
+        if item_theme == "fallback":
+            parts[0] = parts[0].filter(~pl.col("feedback_id").is_in(said["feedback_id"].unique().implode()))
+        parts.append(said)
     return (
         pl.concat(parts)
         .filter(pl.col("topic_id") != OUTLIER)

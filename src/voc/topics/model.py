@@ -66,7 +66,8 @@ class TopicsConfig:
     outlier_threshold: float = 0.0
     nr_topics: int | None = None
     n_representatives: int = 3      # verbatims per theme, closest to its centroid
-    parent_distance: float = 0.35   # themes whose centroids are closer (average-linkage cosine) share a parent
+    parents: Literal["silhouette", "distance"] = "silhouette"  # how themes are grouped into parent themes
+    parent_distance: float = 0.35   # parents="distance": themes closer than this (average-linkage cosine) share one
     merge: Literal["silhouette", "none"] = "silhouette"  # cut the theme dendrogram where the items separate best
     merge_min_silhouette: float = 0.25  # ... only when that cut shows cluster structure (Kaufman & Rousseeuw)
     merge_sample: int = 3000        # items (seeded sample) on which the silhouette of each cut is computed
@@ -89,6 +90,7 @@ class TopicResult:
     centroids: dict[int, np.ndarray] = field(default_factory=dict)
     n_leaf_themes: int = 0          # themes HDBSCAN found, before the dendrogram cut merged any
     merge_silhouette: float | None = None  # silhouette (cosine, -1..1) of the chosen cut; None when not computed
+    parent_silhouette: float | None = None  # silhouette of the parent level (parents="silhouette"); None otherwise
 
 
 def min_cluster_size(n_docs: int, config: TopicsConfig) -> int:
@@ -163,14 +165,19 @@ def choose_theme_cut(
     min_silhouette: float,
     sample_size: int,
     seed: int,
+    min_groups: int = 2,
+    max_groups: int | None = None,
 ) -> tuple[dict[int, int], float | None]:
     """Merge themes by cutting their dendrogram where the items separate best (the data's choice, not a k).
 
-    The theme centroids are clustered (cosine, average linkage, as for parent themes); every cut from two
-    groups to one group per theme is scored by the mean silhouette of a seeded sample of the items (cosine
-    on the embeddings, outliers left out). The best cut is kept when it reaches ``min_silhouette`` (0.25:
-    below it a partition shows no substantial structure, Kaufman & Rousseeuw 1990); otherwise, or when
-    the best cut is the leaves themselves, every theme stays. Ties go to the cut with more themes.
+    The theme centroids are clustered (cosine, average linkage, as for parent themes); every cut from
+    ``min_groups`` groups to ``max_groups`` (default: one group per theme) is scored by the mean silhouette of
+    a seeded sample of the items (cosine on the embeddings, outliers left out). The best cut is kept when it
+    reaches ``min_silhouette`` (0.25: below it a partition shows no substantial structure, Kaufman &
+    Rousseeuw 1990); otherwise, or when the best cut is the leaves themselves, every theme stays. Ties go to
+    the cut with more themes. The silhouette favours the coarsest split when one divide dominates (at 300k
+    sample items, 126 themes scored best as 2), so callers bound the range (``fit_topic_model``: at least
+    the square root of the number of themes).
     Returns the mapping old theme -> new theme (ids 0.. by size, largest first; -1 stays -1; the identity
     when nothing merges) and the best cut's silhouette, applied or not (None with fewer than three themes).
     """
@@ -191,7 +198,8 @@ def choose_theme_cut(
     index = {t: i for i, t in enumerate(ids)}
     leaf_of = np.array([index[t] for t in topics[sample].tolist()])
     best: tuple[float, int, np.ndarray] | None = None
-    for k in range(len(ids), 1, -1):
+    top = len(ids) if max_groups is None else min(max_groups, len(ids))
+    for k in range(top, max(min_groups, 2) - 1, -1):
         groups = fcluster(tree, t=k, criterion="maxclust")
         labels = groups[leaf_of]
         if not 2 <= np.unique(labels).size < labels.size:
@@ -315,7 +323,9 @@ def fit_topic_model(
     The number of themes comes from the data (HDBSCAN with a size floor proportional to the corpus), not
     from a preset k. Outliers (topic -1) are then reassigned to their nearest theme when the similarity
     allows (``outlier_strategy``); the raw assignment is kept so the raw outlier share can be reported.
-    With ``merge="silhouette"`` the leaf themes are merged by ``choose_theme_cut`` (raw ids follow the merge).
+    With ``merge="silhouette"`` the leaf themes are merged by ``choose_theme_cut`` (raw ids follow the merge),
+    never into fewer than the square root of their number. With ``parents="silhouette"`` the parent themes
+    are the best-separated cut within ``theme_cut_bounds``; with ``"distance"``, ``parent_distance`` decides.
     ``embedding_model`` (the sentence-transformer that made ``embeddings``) is needed for the KeyBERT-inspired
     and MMR labels; without it labels are c-TF-IDF. ``reducer`` replaces the seeded UMAP (any object with
     ``fit``/``transform``, e.g. a cached layout in the benchmark).
@@ -363,7 +373,8 @@ def fit_topic_model(
     silhouette = None
     if config.merge == "silhouette":
         mapping, silhouette = choose_theme_cut(embeddings, topics, min_silhouette=config.merge_min_silhouette,
-                                               sample_size=config.merge_sample, seed=seed)
+                                               sample_size=config.merge_sample, seed=seed,
+                                               min_groups=math.ceil(math.sqrt(n_leaves)))
         if any(k != v for k, v in mapping.items()):
             topics = np.array([mapping[t] for t in topics.tolist()], dtype=topics.dtype)
             raw = np.array([mapping.get(t, OUTLIER) for t in raw.tolist()], dtype=raw.dtype)
@@ -381,7 +392,12 @@ def fit_topic_model(
         model, topics, docs, label_words=config.label_words, embeddings=embeddings, centroids=centroids,
         n_representatives=config.n_representatives,
     )
-    info = add_parents(info, centroids, max_distance=config.parent_distance, label_words=config.label_words)
+    groups, parent_silhouette = None, None
+    if config.parents == "silhouette":
+        groups, parent_silhouette = choose_parent_groups(embeddings, topics, sample_size=config.merge_sample,
+                                                         seed=seed)
+    info = add_parents(info, centroids, max_distance=config.parent_distance, groups=groups,
+                       label_words=config.label_words)
     log.info(
         "themes: %d (min size %d), raw outlier share %.3f, coverage %.3f",
         info.filter(pl.col("topic_id") != OUTLIER).height,
@@ -390,7 +406,7 @@ def fit_topic_model(
         float((topics != OUTLIER).mean()),
     )
     return TopicResult(model=model, raw_topics=raw, topics=topics, info=info, centroids=centroids,
-                       n_leaf_themes=n_leaves, merge_silhouette=silhouette)
+                       n_leaf_themes=n_leaves, merge_silhouette=silhouette, parent_silhouette=parent_silhouette)
 
 
 def label_from_words(words: list[str], *, n: int) -> str:
@@ -465,18 +481,61 @@ def topic_table(
     ).sort("topic_id")
 
 
-def add_parents(
-    info: pl.DataFrame, centroids: dict[int, np.ndarray], *, max_distance: float, label_words: int = 3
-) -> pl.DataFrame:
-    """Parent themes for the executive view: average-linkage clustering of theme centroids (cosine).
+def theme_cut_bounds(n_themes: int) -> tuple[int, int]:
+    """The range of group counts a dendrogram cut of ``n_themes`` themes may take for parent themes: from the
+    square root of the number of themes to twice that, and never more than half of them (a parent groups two
+    themes at least on average). An executive view of 9-18 parents for 75 themes, not 2 blocks, not 37.
 
-    Themes closer than ``max_distance`` share a parent; ``parent_id`` is the id of the largest member theme
-    and ``parent_label`` joins the leading words of the members' labels, largest first. A theme with no close
-    neighbour is its own parent. The outlier row gets parent -1.
+    The bound matters: on weakly separated themes (the sample, 300k items) the silhouette keeps rising with
+    the number of groups, so an unbounded choice returns the themes again."""
+    low = max(2, math.ceil(math.sqrt(n_themes)))
+    return low, max(low, min(n_themes // 2, 2 * low))
+
+
+def choose_parent_groups(
+    embeddings: np.ndarray, topics: np.ndarray, *, sample_size: int, seed: int
+) -> tuple[dict[int, int], float | None]:
+    """Parent groups of the themes: the dendrogram cut within ``theme_cut_bounds`` whose items separate best.
+
+    Returns theme -> group (ids as ``choose_theme_cut``) and that cut's silhouette; with fewer than four
+    themes each theme is its own parent (None).
+    """
+    ids = sorted(set(topics.tolist()) - {OUTLIER})
+    if len(ids) < 4:
+        return {OUTLIER: OUTLIER, **{t: t for t in ids}}, None
+    low, high = theme_cut_bounds(len(ids))
+    return choose_theme_cut(embeddings, topics, min_silhouette=-1.0, sample_size=sample_size, seed=seed,
+                            min_groups=low, max_groups=high)
+
+
+def add_parents(
+    info: pl.DataFrame,
+    centroids: dict[int, np.ndarray],
+    *,
+    max_distance: float = 0.35,
+    groups: dict[int, int] | None = None,
+    label_words: int = 3,
+) -> pl.DataFrame:
+    """Parent themes for the executive view.
+
+    ``groups`` (theme -> group, e.g. from ``choose_parent_groups``) says which themes share a parent; without
+    it, themes whose centroids are closer than ``max_distance`` (average-linkage clustering, cosine) do.
+    ``parent_id`` is the id of the largest member theme and ``parent_label`` joins the leading words of the
+    members' labels, largest first. A theme alone in its group is its own parent. The outlier row gets -1.
     """
     ids = sorted(centroids)
     parent_of: dict[int, int] = {OUTLIER: OUTLIER}
-    if len(ids) == 1:
+    if groups is not None:
+        missing = [i for i in ids if i not in groups]
+        if missing:
+            raise ValueError(f"add_parents: no group for themes {missing}")
+        counts = dict(zip(info["topic_id"].to_list(), info["count"].to_list(), strict=True))
+        for g in sorted(set(groups[i] for i in ids)):
+            members = [i for i in ids if groups[i] == g]
+            head = max(members, key=lambda i: (counts.get(i, 0), -i))
+            for m in members:
+                parent_of[m] = head
+    elif len(ids) == 1:
         parent_of[ids[0]] = ids[0]
     elif ids:
         from scipy.cluster.hierarchy import fcluster, linkage
