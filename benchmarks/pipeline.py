@@ -160,6 +160,15 @@ def _save(key: str, result: dict[str, Any]) -> None:
     RESULT.write_text(json.dumps(existing, indent=1, sort_keys=True) + "\n")
 
 
+DEFAULT_STAGES = "ingest,embed,topics,sentiment,insights,churn,complaints"
+
+
+def _scale_key(args: argparse.Namespace) -> str:
+    """The result key: a run of a subset of the stages does not replace the full run's figures."""
+    key = f"scale_{args.items}_{args.backend}"
+    return key if args.stages == DEFAULT_STAGES else f"{key}_{args.stages.replace(',', '-')}"
+
+
 def _scale_summary(args: argparse.Namespace, rows: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
     stages = args.stages.split(",")
     return {
@@ -171,7 +180,9 @@ def _scale_summary(args: argparse.Namespace, rows: dict[str, Any], metrics: dict
         "total_seconds": round(sum(r["seconds"] for r in rows.values()), 1),
         "max_peak_rss_mb": max((r["peak_rss_mb"] for r in rows.values()), default=None),
         "feedback_items_ingested": metrics.get("ingest", {}).get("tables", {}).get("feedback"),
-        "topics": {k: metrics.get("topics", {}).get(k) for k in ("n_topics", "coverage", "raw_outlier_share")},
+        "topics": {k: metrics.get("topics", {}).get(k) for k in (
+            "n_topics", "n_leaf_themes", "merge_silhouette", "n_parents", "parent_silhouette", "coverage",
+            "raw_outlier_share", "n_alerts")},
         "embed": metrics.get("embed"),
     }
 
@@ -184,7 +195,7 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     """
     cached = _sample_root(args.items, args.seed)
     stages = args.stages.split(",")
-    key = f"scale_{args.items}_{args.backend}"
+    key = _scale_key(args)
     with tempfile.TemporaryDirectory(prefix="voc-scale-") as tmp:
         root = Path(tmp)
         (root / "data").mkdir()
@@ -225,10 +236,10 @@ def main() -> None:
     s.add_argument("--items", type=int, default=300000)
     s.add_argument("--seed", type=int, default=42)
     s.add_argument("--backend", default="sentence-transformers")
-    s.add_argument("--stages", default="ingest,embed,topics,sentiment,insights,churn,complaints")
+    s.add_argument("--stages", default=DEFAULT_STAGES)
     args = parser.parse_args()
     result = run_append(args) if args.mode == "append" else run_scale(args)
-    _save("append" if args.mode == "append" else f"scale_{args.items}_{args.backend}", result)
+    _save("append" if args.mode == "append" else _scale_key(args), result)
     print(json.dumps(result, indent=1))
 
 

@@ -167,17 +167,20 @@ def choose_theme_cut(
     seed: int,
     min_groups: int = 2,
     max_groups: int | None = None,
+    method: Literal["average", "ward"] = "average",
+    purpose: str = "themes",
 ) -> tuple[dict[int, int], float | None]:
     """Merge themes by cutting their dendrogram where the items separate best (the data's choice, not a k).
 
-    The theme centroids are clustered (cosine, average linkage, as for parent themes); every cut from
+    The theme centroids are clustered (``method``: average linkage on cosine distances, or Ward linkage on
+    the unit-length centroids, whose squared distances are twice the cosine distances); every cut from
     ``min_groups`` groups to ``max_groups`` (default: one group per theme) is scored by the mean silhouette of
     a seeded sample of the items (cosine on the embeddings, outliers left out). The best cut is kept when it
     reaches ``min_silhouette`` (0.25: below it a partition shows no substantial structure, Kaufman &
     Rousseeuw 1990); otherwise, or when the best cut is the leaves themselves, every theme stays. Ties go to
     the cut with more themes. The silhouette favours the coarsest split when one divide dominates (at 300k
     sample items, 126 themes scored best as 2), so callers bound the range (``fit_topic_model``: at least
-    the square root of the number of themes).
+    the square root of the number of themes). ``purpose`` names the cut in the log ("themes", "parents").
     Returns the mapping old theme -> new theme (ids 0.. by size, largest first; -1 stays -1; the identity
     when nothing merges) and the best cut's silhouette, applied or not (None with fewer than three themes).
     """
@@ -189,8 +192,12 @@ def choose_theme_cut(
     from scipy.spatial.distance import pdist
 
     centroids = theme_centroids(embeddings, topics)
-    tree = linkage(pdist(np.stack([centroids[i] for i in ids]).astype(np.float64), metric="cosine"),
-                   method="average")
+    matrix = np.stack([centroids[i] for i in ids]).astype(np.float64)
+    if method == "ward":
+        unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        tree = linkage(unit, method="ward")
+    else:
+        tree = linkage(pdist(matrix, metric="cosine"), method="average")
     rng = np.random.default_rng(seed)
     candidates = np.flatnonzero(topics != OUTLIER)
     sample = np.sort(rng.choice(candidates, size=min(sample_size, candidates.size), replace=False))
@@ -211,7 +218,7 @@ def choose_theme_cut(
         return identity, None
     score, k, groups = best
     if k == len(ids) or score < min_silhouette:
-        log.info("themes: %d kept (best cut %d themes, silhouette %.3f)", len(ids), k, score)
+        log.info("%s: %d themes kept (best cut %d groups, silhouette %.3f)", purpose, len(ids), k, score)
         return identity, score
     counts = dict(zip(*np.unique(topics[topics != OUTLIER], return_counts=True), strict=True))
     members: dict[int, list[int]] = {}
@@ -222,7 +229,7 @@ def choose_theme_cut(
     for new, group in enumerate(order):
         for t in group:
             mapping[t] = new
-    log.info("themes: %d merged into %d (silhouette %.3f)", len(ids), len(order), score)
+    log.info("%s: %d themes grouped into %d (silhouette %.3f)", purpose, len(ids), len(order), score)
     return mapping, score
 
 
@@ -497,6 +504,10 @@ def choose_parent_groups(
 ) -> tuple[dict[int, int], float | None]:
     """Parent groups of the themes: the dendrogram cut within ``theme_cut_bounds`` whose items separate best.
 
+    The dendrogram is Ward's: on weakly separated themes average linkage chains them, and on the sample its
+    cut gave one parent holding 41 of 75 themes (60% of the items) next to 9 single-theme parents, against
+    at most 12% and one singleton with Ward, whose parents also agreed better with the planted themes
+    (AMI 0.46 against 0.31) and, by 0.00-0.02, with the Bitext categories and CFPB products.
     Returns theme -> group (ids as ``choose_theme_cut``) and that cut's silhouette; with fewer than four
     themes each theme is its own parent (None).
     """
@@ -505,7 +516,7 @@ def choose_parent_groups(
         return {OUTLIER: OUTLIER, **{t: t for t in ids}}, None
     low, high = theme_cut_bounds(len(ids))
     return choose_theme_cut(embeddings, topics, min_silhouette=-1.0, sample_size=sample_size, seed=seed,
-                            min_groups=low, max_groups=high)
+                            min_groups=low, max_groups=high, method="ward", purpose="parents")
 
 
 def add_parents(
