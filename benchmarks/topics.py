@@ -44,6 +44,7 @@ import polars as pl  # noqa: E402
 from voc.config import load_section, read_params  # noqa: E402
 from voc.embedding import embed_texts, embeddings_matrix, load_embedder  # noqa: E402
 from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
+from voc.topics.model import make_reducer  # noqa: E402
 from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
 log = logging.getLogger("benchmarks.topics")
@@ -102,16 +103,19 @@ class CachedLayout:
         return self.layout
 
 
-def umap_layout(name: str, emb: np.ndarray, seed: int, *, n_neighbors: int = 15, n_components: int = 5) -> np.ndarray:
-    """BERTopic's default UMAP (15 neighbours, 5 dims, min_dist 0, cosine), seeded; cached per seed."""
+def umap_layout(name: str, emb: np.ndarray, seed: int, *, n_neighbors: int = 15, n_components: int = 5,
+                init: str = "spectral") -> np.ndarray:
+    """BERTopic's default UMAP (15 neighbours, 5 dims, min_dist 0, cosine), seeded; cached per seed. Ours
+    starts from PCA (``init``, as ``voc.topics.model.make_reducer`` does), BERTopic's default from spectral."""
     from umap import UMAP
 
-    path = WORK / f"{name}.umap{n_neighbors}x{n_components}.seed{seed}.npy"
+    suffix = "" if init == "spectral" else f".{init}"
+    path = WORK / f"{name}.umap{n_neighbors}x{n_components}.seed{seed}{suffix}.npy"
     if path.exists():
         return np.load(path)
     start = time.perf_counter()
     layout = UMAP(n_neighbors=n_neighbors, n_components=n_components, min_dist=0.0, metric="cosine",
-                  random_state=seed, n_jobs=1).fit_transform(emb)
+                  init=init, random_state=seed, n_jobs=1).fit_transform(emb)
     np.save(path, layout)
     log.info("%s: UMAP layout for seed %d in %.0f s", name, seed, time.perf_counter() - start)
     return layout
@@ -286,9 +290,11 @@ def main() -> None:
             start = time.perf_counter()
             layout = umap_layout(name, ds["embeddings"], seed)
             umap_seconds.append(time.perf_counter() - start)
-            runs["ours"].append(run_ours(ds, layout, seed, cfg, st_model))
+            ours_init = make_reducer(cfg, seed=seed, n_items=len(ds["texts"])).init
+            layout_ours = umap_layout(name, ds["embeddings"], seed, init=ours_init)
+            runs["ours"].append(run_ours(ds, layout_ours, seed, cfg, st_model))
             log.info("%s seed %d ours: %s", name, seed, runs["ours"][-1])
-            runs[alt].append(run_ours(ds, layout, seed, replace(cfg, merge=other), st_model))
+            runs[alt].append(run_ours(ds, layout_ours, seed, replace(cfg, merge=other), st_model))
             log.info("%s seed %d ours, merge %s: %s", name, seed, other, runs[alt][-1])
             runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model, cfg))
             log.info("%s seed %d bertopic: %s", name, seed, runs["bertopic_default"][-1])

@@ -40,6 +40,7 @@ def test_umap_starts_from_pca_only_past_the_spectral_limit():
     from voc.topics import TopicsConfig
     from voc.topics.model import make_reducer
 
+    assert make_reducer(TopicsConfig(), seed=1, n_items=10).init == "pca"   # default: always PCA (reproducible)
     cfg = TopicsConfig(umap_spectral_max_items=1000)
     assert make_reducer(cfg, seed=1).init == "spectral"
     assert make_reducer(cfg, seed=1, n_items=1000).init == "spectral"

@@ -55,7 +55,7 @@ class TopicsConfig:
     cluster_selection: Literal["eom", "leaf"] = "eom"
     n_neighbors: int = 15
     n_components: int = 5
-    umap_spectral_max_items: int = 100_000  # larger inputs: UMAP starts from PCA (spectral init too slow)
+    umap_spectral_max_items: int = 0  # UMAP starts from PCA past this many items; 0: always (reproducible)
     ngram_max: int = 2
     min_df: int = 3
     top_n_words: int = 10
@@ -249,14 +249,17 @@ def _representation(config: TopicsConfig, seed: int) -> Any:
 
 
 def make_reducer(config: TopicsConfig, *, seed: int, n_items: int | None = None) -> Any:
-    """The seeded UMAP that BERTopic uses (single-threaded, so two runs give the same layout).
+    """The seeded UMAP that BERTopic uses (single-threaded), started from PCA (UMAP's ``init="pca"``).
 
-    UMAP's spectral initialisation runs ARPACK on each connected component of the neighbour graph; past
-    ``umap_spectral_max_items`` items (many near-duplicate texts give many components) it ran for over 20
-    minutes at 300k items here, so larger inputs start from PCA instead (UMAP's ``init="pca"``)."""
+    UMAP's default spectral start is not reproducible here: on the sample (11 components in the neighbour
+    graph) ``umap.spectral.spectral_layout`` returned different layouts on repeated calls with the same graph
+    and seed, even with BLAS on one thread, and two cold runs of the stage on byte-identical embeddings gave 68
+    and 69 themes. The PCA start gave byte-identical layouts in two concurrent runs. The spectral start is
+    also slow at scale (over 20 minutes in ARPACK at 300k items). ``umap_spectral_max_items`` > 0 restores
+    it for inputs up to that size."""
     from umap import UMAP
 
-    spectral = n_items is None or n_items <= config.umap_spectral_max_items
+    spectral = config.umap_spectral_max_items > 0 and (n_items is None or n_items <= config.umap_spectral_max_items)
     return UMAP(
         n_neighbors=config.n_neighbors,
         n_components=config.n_components,
