@@ -143,23 +143,31 @@ def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any) ->
     return [[str(vocab[j]) for j in np.argsort(-row, kind="stable")[:10] if row[j] > 0] for row in weights]
 
 
-def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], texts: list[str],
-          labels: dict[str, list[str]], seconds: float, cfg: TopicsConfig) -> dict[str, Any]:
-    """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run."""
+def shared_vocab_npmi(texts: list[str], topics: np.ndarray, cfg: TopicsConfig) -> dict[str, float]:
+    """NPMI of a partition described in our vocabulary and in sklearn's default one (``shared_vocab_words``)."""
     from sklearn.feature_extraction.text import CountVectorizer
-    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
     from voc.topics.model import _vectorizer
 
-    n_topics = int(len(set(topics.tolist()) - {-1}))
-    out: dict[str, Any] = {
-        "n_topics": n_topics,
-        "raw_outlier_share": float((raw == -1).mean()),
-        "coverage": float((topics != -1).mean()),
-        "npmi": npmi_coherence(words, texts),
+    n_topics = len(set(np.asarray(topics).tolist()) - {-1})
+    return {
         "npmi_vocab_ours": npmi_coherence(
             shared_vocab_words(texts, topics, _vectorizer(cfg, len(texts), n_topics=n_topics)), texts),
         "npmi_vocab_default": npmi_coherence(shared_vocab_words(texts, topics, CountVectorizer()), texts),
+    }
+
+
+def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], texts: list[str],
+          labels: dict[str, list[str]], seconds: float, cfg: TopicsConfig) -> dict[str, Any]:
+    """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run."""
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
+    out: dict[str, Any] = {
+        "n_topics": int(len(set(topics.tolist()) - {-1})),
+        "raw_outlier_share": float((raw == -1).mean()),
+        "coverage": float((topics != -1).mean()),
+        "npmi": npmi_coherence(words, texts),
+        **shared_vocab_npmi(texts, topics, cfg),
         "diversity": topic_diversity(words),
         "seconds": seconds,
     }
@@ -217,22 +225,11 @@ def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any, cfg: Topics
 
 def label_reference(ds: dict[str, Any], cfg: TopicsConfig) -> dict[str, Any]:
     """NPMI of each true label set described as themes (same c-TF-IDF words, both shared vocabularies)."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    from voc.topics.model import _vectorizer
-
     out: dict[str, Any] = {}
     for label, values in ds["labels"].items():
         codes = {v: i for i, v in enumerate(sorted(set(values)))}
-        topics = np.array([codes[v] for v in values])
-        out[label] = {
-            "n_labels": len(codes),
-            "npmi_vocab_ours": round(npmi_coherence(
-                shared_vocab_words(ds["texts"], topics, _vectorizer(cfg, len(values), n_topics=len(codes))),
-                ds["texts"]), 4),
-            "npmi_vocab_default": round(npmi_coherence(
-                shared_vocab_words(ds["texts"], topics, CountVectorizer()), ds["texts"]), 4),
-        }
+        npmi = shared_vocab_npmi(ds["texts"], np.array([codes[v] for v in values]), cfg)
+        out[label] = {"n_labels": len(codes), **{k: round(v, 4) for k, v in npmi.items()}}
     return out
 
 
@@ -291,7 +288,8 @@ def main() -> None:
             layout = umap_layout(name, ds["embeddings"], seed)
             umap_seconds.append(time.perf_counter() - start)
             ours_init = make_reducer(cfg, seed=seed, n_items=len(ds["texts"])).init
-            layout_ours = umap_layout(name, ds["embeddings"], seed, init=ours_init)
+            layout_ours = umap_layout(name, ds["embeddings"], seed, init=ours_init, n_neighbors=cfg.n_neighbors,
+                                      n_components=cfg.n_components)
             runs["ours"].append(run_ours(ds, layout_ours, seed, cfg, st_model))
             log.info("%s seed %d ours: %s", name, seed, runs["ours"][-1])
             runs[alt].append(run_ours(ds, layout_ours, seed, replace(cfg, merge=other), st_model))

@@ -538,34 +538,29 @@ def add_parents(
     members' labels, largest first. A theme alone in its group is its own parent. The outlier row gets -1.
     """
     ids = sorted(centroids)
-    parent_of: dict[int, int] = {OUTLIER: OUTLIER}
     if groups is not None:
         missing = [i for i in ids if i not in groups]
         if missing:
             raise ValueError(f"add_parents: no group for themes {missing}")
-        counts = dict(zip(info["topic_id"].to_list(), info["count"].to_list(), strict=True))
-        for g in sorted(set(groups[i] for i in ids)):
-            members = [i for i in ids if groups[i] == g]
-            head = max(members, key=lambda i: (counts.get(i, 0), -i))
-            for m in members:
-                parent_of[m] = head
-    elif len(ids) == 1:
-        parent_of[ids[0]] = ids[0]
-    elif ids:
+        group_of = {i: groups[i] for i in ids}
+    elif len(ids) > 1:
         from scipy.cluster.hierarchy import fcluster, linkage
         from scipy.spatial.distance import pdist
 
         matrix = np.stack([centroids[i] for i in ids]).astype(np.float64)
-        groups = fcluster(linkage(pdist(matrix, metric="cosine"), method="average"), t=max_distance,
-                          criterion="distance")
-        counts = dict(zip(info["topic_id"].to_list(), info["count"].to_list(), strict=True))
-        for g in set(groups.tolist()):
-            members = [i for i, gg in zip(ids, groups.tolist(), strict=True) if gg == g]
-            head = max(members, key=lambda i: (counts.get(i, 0), -i))
-            for m in members:
-                parent_of[m] = head
-    labels = dict(zip(info["topic_id"].to_list(), info["topic_label"].to_list(), strict=True))
+        cut = fcluster(linkage(pdist(matrix, metric="cosine"), method="average"), t=max_distance,
+                       criterion="distance")
+        group_of = dict(zip(ids, cut.tolist(), strict=True))
+    else:
+        group_of = {i: i for i in ids}
     counts = dict(zip(info["topic_id"].to_list(), info["count"].to_list(), strict=True))
+    parent_of: dict[int, int] = {OUTLIER: OUTLIER}
+    for g in sorted(set(group_of.values())):
+        members = [i for i in ids if group_of[i] == g]
+        head = max(members, key=lambda i: (counts.get(i, 0), -i))
+        for m in members:
+            parent_of[m] = head
+    labels = dict(zip(info["topic_id"].to_list(), info["topic_label"].to_list(), strict=True))
     parent_label: dict[int, str] = {OUTLIER: NO_THEME}
     for head in set(parent_of.values()) - {OUTLIER}:
         members = sorted((m for m, p in parent_of.items() if p == head), key=lambda m: (-counts.get(m, 0), m))
