@@ -149,10 +149,8 @@ def shared_vocab_npmi(texts: list[str], topics: np.ndarray, cfg: TopicsConfig) -
 
     from voc.topics.model import _vectorizer
 
-    n_topics = len(set(np.asarray(topics).tolist()) - {-1})
     return {
-        "npmi_vocab_ours": npmi_coherence(
-            shared_vocab_words(texts, topics, _vectorizer(cfg, len(texts), n_topics=n_topics)), texts),
+        "npmi_vocab_ours": npmi_coherence(shared_vocab_words(texts, topics, _vectorizer(cfg, texts)), texts),
         "npmi_vocab_default": npmi_coherence(shared_vocab_words(texts, topics, CountVectorizer()), texts),
     }
 

@@ -47,14 +47,24 @@ def test_umap_starts_from_pca_only_past_the_spectral_limit():
     assert make_reducer(cfg, seed=1, n_items=1001).init == "pca"
 
 
-def test_ctfidf_vocabulary_never_asks_more_themes_than_exist():
-    """BERTopic fits the vectorizer on one document per theme: two themes cannot meet min_df=3."""
+def test_ctfidf_vocabulary_counts_items_not_themes():
+    """BERTopic fits the vectorizer on one joined document per theme; min_df must still count items, so a word
+    said in many items of only one theme stays in the vocabulary (and two themes never trip sklearn's min_df)."""
+    import pytest
+
     from voc.topics import TopicsConfig
     from voc.topics.model import _vectorizer
 
-    cfg = TopicsConfig(min_df=3)
-    assert _vectorizer(cfg, 300_000).min_df == 3
-    vec = _vectorizer(cfg, 300_000, n_topics=2)
-    assert vec.min_df == 2
-    vec.fit(["late bill charge again", "bill charge refund please"])  # two theme documents: no error
-    assert "charge" in vec.vocabulary_  # ("bill" is one of sklearn's English stop words)
+    items = ["late invoice again", "invoice copy needed", "where is my invoice", "router keeps dropping",
+             "router light red", "router reset failed"] * 20
+    vec = _vectorizer(TopicsConfig(min_df=3), items)
+    vec.fit(["late invoice again invoice copy needed", "router keeps dropping router light red"])  # two themes
+    assert {"invoice", "router", "late invoice"} <= set(vec.vocabulary_)
+    vec.fit(["invoice copy needed router keeps dropping"])   # items joined: no bigram across their boundary
+    assert "copy needed" in vec.vocabulary_ and "needed router" not in vec.vocabulary_
+    rare = _vectorizer(TopicsConfig(min_df=3), items + ["zebra crossing"])
+    assert "zebra" not in rare.vocabulary   # in one item only: below min_df
+    with pytest.raises(ValueError, match="min_df"):
+        _vectorizer(TopicsConfig(min_df=3, extra_stop_words=("late", "invoice", "copy", "needed", "router", "keeps",
+                                                            "dropping", "light", "red", "reset", "failed")),
+                    items)

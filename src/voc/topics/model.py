@@ -99,21 +99,36 @@ def min_cluster_size(n_docs: int, config: TopicsConfig) -> int:
     return int(max(config.min_topic_size, min(size, config.max_topic_size)))
 
 
-def _vectorizer(config: TopicsConfig, n_docs: int, *, n_topics: int | None = None) -> Any:
-    """The c-TF-IDF vocabulary. BERTopic fits it on one document per theme when it updates the themes, so
-    ``min_df`` is also capped at the number of themes (sklearn refuses a ``min_df`` above the documents)."""
+# What the token pattern leaves of "didn't", "I'll", "you've": stop words (sklearn's list has "not" but not these).
+CONTRACTION_STEMS = ("aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "ll", "mustn",
+                     "shouldn", "ve", "wasn", "weren", "won", "wouldn")
+
+
+def _vectorizer(config: TopicsConfig, docs: list[str]) -> Any:
+    """The c-TF-IDF vectorizer, its vocabulary fixed from the items: words and bigrams (stop words removed)
+    found in at least ``min_df`` items (capped at 1 per 50 items for tiny corpora).
+
+    BERTopic fits its vectorizer on one joined document per theme, so a plain ``min_df`` would count themes:
+    with 22 themes on the Bitext utterances, "invoice", said in only two of them, left the vocabulary and
+    the invoice themes were labelled "didn · download · tell". A fixed vocabulary counts items instead.
+    """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-    stop = sorted(set(ENGLISH_STOP_WORDS) | set(config.extra_stop_words))
-    min_df = min(config.min_df, max(1, n_docs // 50))
-    if n_topics is not None:
-        min_df = max(1, min(min_df, n_topics))
-    return CountVectorizer(
-        stop_words=stop,
-        ngram_range=(1, config.ngram_max),
-        min_df=min_df,
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
-    )
+    stop = sorted(set(ENGLISH_STOP_WORDS) | set(CONTRACTION_STEMS) | set(config.extra_stop_words))
+    common: dict[str, Any] = {
+        "stop_words": stop,
+        "ngram_range": (1, config.ngram_max),
+        "token_pattern": r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
+    }
+    min_df = min(config.min_df, max(1, len(docs) // 50))
+    try:
+        vocab = CountVectorizer(min_df=min_df, **common).fit(docs).get_feature_names_out()
+    except ValueError as exc:  # sklearn: "empty vocabulary" when no word is frequent enough
+        raise ValueError(
+            f"topics: no word occurs in {min_df} or more of the {len(docs)} items, so themes cannot be labelled "
+            "(lower topics.min_df in params.yaml)"
+        ) from exc
+    return CountVectorizer(vocabulary=vocab.tolist(), **common)
 
 
 def _ctfidf(config: TopicsConfig) -> Any:
@@ -359,11 +374,12 @@ def fit_topic_model(
         prediction_data=True,
     )
     representation = _representation(config, seed) if embedding_model is not None else None
+    vectorizer = _vectorizer(config, docs)
     model = BERTopic(
         embedding_model=embedding_model,
         umap_model=reducer if reducer is not None else make_reducer(config, seed=seed, n_items=len(docs)),
         hdbscan_model=hdbscan_model,
-        vectorizer_model=_vectorizer(config, len(docs)),
+        vectorizer_model=vectorizer,
         ctfidf_model=_ctfidf(config),
         representation_model=representation,
         top_n_words=config.top_n_words,
@@ -393,7 +409,7 @@ def fit_topic_model(
             docs,
             topics=topics.tolist(),
             top_n_words=config.top_n_words,
-            vectorizer_model=_vectorizer(config, len(docs), n_topics=len(set(topics.tolist()))),
+            vectorizer_model=vectorizer,
             ctfidf_model=_ctfidf(config),
             representation_model=representation,
         )
