@@ -13,12 +13,12 @@ utterances with their category and intent labels. Methods, all on the same MiniL
 Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes,
 raw outlier share, NPMI coherence and topic diversity of each theme's top-10 words; mean and standard
 deviation over the seeds. ``npmi`` scores each method's words as it reports them (ours: stop words removed,
-bigrams; BERTopic and k-means: sklearn's default CountVectorizer, stop words kept). Because NPMI rewards
-stop-word pairs, every method's themes are also described by two shared vocabularies, with the same
-c-TF-IDF: ``npmi_vocab_ours`` (our vectorizer) and ``npmi_vocab_default`` (the default CountVectorizer), so
-the clusterings are compared on equal words. For ours, ``parent_ami_*`` scores the parent themes.
-``reference_labels`` scores the true labels themselves as if they were themes (NPMI in both vocabularies):
-the coherence of the partition the agreement figures reward.
+phrases of adjacent words, each in 3+ items; BERTopic and k-means: sklearn's default CountVectorizer, stop
+words kept). Because NPMI rewards stop-word pairs, every method's themes are also described by two shared
+vocabularies, with the same c-TF-IDF: ``npmi_vocab_ours`` (our vectorizer) and ``npmi_vocab_default`` (the
+default CountVectorizer), so the clusterings are compared on equal words. For ours, ``parent_ami_*`` scores
+the parent themes. ``reference_labels`` scores the true labels themselves as if they were themes (NPMI in
+both vocabularies): the coherence of the partition the agreement figures reward.
 """
 
 from __future__ import annotations

@@ -62,6 +62,9 @@ def test_ctfidf_vocabulary_counts_items_not_themes():
     assert {"invoice", "router", "late invoice"} <= set(vec.vocabulary_)
     vec.fit(["invoice copy needed router keeps dropping"])   # items joined: no bigram across their boundary
     assert "copy needed" in vec.vocabulary_ and "needed router" not in vec.vocabulary_
+    words = _vectorizer(TopicsConfig(min_df=3), ["I want to check the cancellation fee"] * 3).vocabulary
+    assert "cancellation fee" in words and "want check" not in words and "check" in words  # adjacent words only
+    assert not {"want to", "the", "to check"} & set(words)
     rare = _vectorizer(TopicsConfig(min_df=3), items + ["zebra crossing"])
     assert "zebra" not in rare.vocabulary   # in one item only: below min_df
     with pytest.raises(ValueError, match="min_df"):

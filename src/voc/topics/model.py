@@ -105,30 +105,33 @@ CONTRACTION_STEMS = ("aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "
 
 
 def _vectorizer(config: TopicsConfig, docs: list[str]) -> Any:
-    """The c-TF-IDF vectorizer, its vocabulary fixed from the items: words and bigrams (stop words removed)
-    found in at least ``min_df`` items (capped at 1 per 50 items for tiny corpora).
+    """The c-TF-IDF vectorizer, its vocabulary fixed from the items: words and phrases of up to
+    ``ngram_max`` adjacent words, none of them a stop word, found in at least ``min_df`` items (the bar is
+    capped at 1 per 50 items for tiny corpora).
 
-    BERTopic fits its vectorizer on one joined document per theme, so a plain ``min_df`` would count themes:
-    with 22 themes on the Bitext utterances, "invoice", said in only two of them, left the vocabulary and
-    the invoice themes were labelled "didn · download · tell". A fixed vocabulary counts items instead.
+    Two things a plain ``CountVectorizer(stop_words=..., min_df=...)`` gets wrong here:
+    - BERTopic fits its vectorizer on one joined document per theme, so ``min_df`` would count themes: with
+      22 themes on the Bitext utterances, "invoice", said in only two of them, left the vocabulary and the
+      invoice themes were labelled "didn · download · tell";
+    - sklearn drops stop words before it forms n-grams, so "I want to check the fee" gave "want check".
+    A fixed vocabulary of stop-word-free n-grams, counted without removing stop words, avoids both.
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-    stop = sorted(set(ENGLISH_STOP_WORDS) | set(CONTRACTION_STEMS) | set(config.extra_stop_words))
-    common: dict[str, Any] = {
-        "stop_words": stop,
-        "ngram_range": (1, config.ngram_max),
-        "token_pattern": r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
-    }
+    stop = set(ENGLISH_STOP_WORDS) | set(CONTRACTION_STEMS) | {w.lower() for w in config.extra_stop_words}
+    common: dict[str, Any] = {"ngram_range": (1, config.ngram_max), "token_pattern": r"(?u)\b[a-zA-Z][a-zA-Z]+\b"}
     min_df = min(config.min_df, max(1, len(docs) // 50))
     try:
-        vocab = CountVectorizer(min_df=min_df, **common).fit(docs).get_feature_names_out()
-    except ValueError as exc:  # sklearn: "empty vocabulary" when no word is frequent enough
+        terms = CountVectorizer(min_df=min_df, **common).fit(docs).get_feature_names_out()
+    except ValueError:  # sklearn: "empty vocabulary"
+        terms = np.array([], dtype=object)
+    vocab = [t for t in terms.tolist() if not any(w in stop for w in t.split())]
+    if not vocab:
         raise ValueError(
-            f"topics: no word occurs in {min_df} or more of the {len(docs)} items, so themes cannot be labelled "
-            "(lower topics.min_df in params.yaml)"
-        ) from exc
-    return CountVectorizer(vocabulary=vocab.tolist(), **common)
+            f"topics: no word but stop words occurs in {min_df} or more of the {len(docs)} items, so themes "
+            "cannot be labelled (lower topics.min_df or shorten topics.extra_stop_words in params.yaml)"
+        )
+    return CountVectorizer(vocabulary=vocab, **common)
 
 
 def _ctfidf(config: TopicsConfig) -> Any:
