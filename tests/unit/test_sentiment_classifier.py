@@ -41,6 +41,17 @@ def test_text_only_classifier_without_embeddings_learns_the_words():
     assert clf.oof_macro_f1 > 0.8
 
 
+def test_folds_in_parallel_give_the_same_classifier():
+    """n_jobs only changes how many folds are fitted at once: out-of-fold figures and probabilities match."""
+    texts, y = _corpus(12)
+    emb = np.random.default_rng(3).normal(size=(len(texts), 8))
+    fits = [fit_sentiment_classifier(texts, emb, y, seed=0,
+                                     config=SentimentConfig(cv_folds=3, min_df=1, n_jobs=n)) for n in (1, 2)]
+    assert fits[0].oof_macro_f1 == fits[1].oof_macro_f1
+    assert np.array_equal(fits[0].offsets, fits[1].offsets)
+    assert np.array_equal(fits[0].predict_proba(texts, emb), fits[1].predict_proba(texts, emb))
+
+
 def test_embedding_feature_requires_embeddings():
     texts, y = _corpus(6)
     with pytest.raises(ValueError, match="no embeddings were given"):

@@ -52,6 +52,7 @@ class SentimentConfig:
     max_tfidf_features: int = 50000
     cv_folds: int = 5                # out-of-fold predictions for calibration and the macro-F1 offsets
     tune_offsets: bool = True
+    n_jobs: int = 2                  # folds fitted at once (threads; the same result for any value)
 
 
 @dataclass
@@ -164,15 +165,15 @@ def _fit_raw(texts: list[str], embeddings: np.ndarray | None, vader: np.ndarray 
 
     dense = _dense(texts, embeddings, vader, config)
     vectorizer = None
-    blocks: list[object] = [] if dense is None else [sp.csr_matrix(dense)]
+    blocks: list[object] = [] if dense is None else [sp.csr_matrix(dense, dtype=np.float32)]
     if "tfidf" in config.features:
         vectorizer = TfidfVectorizer(ngram_range=(1, config.ngram_max), min_df=config.min_df,
-                                     max_features=config.max_tfidf_features, sublinear_tf=True,
+                                     max_features=config.max_tfidf_features, sublinear_tf=True, dtype=np.float32,
                                      strip_accents="unicode", lowercase=True)
         blocks.append(vectorizer.fit_transform(texts))
     if not blocks:
         raise ValueError("sentiment.features is empty: choose at least one of embedding, lexicon, tfidf")
-    X = sp.hstack(blocks, format="csr")
+    X = sp.hstack(blocks, format="csr", dtype=np.float32)
     model = LogisticRegression(C=config.C, class_weight="balanced", max_iter=3000, random_state=seed)
     model.fit(X, y)
     if tuple(model.classes_) != LABELS:
@@ -185,10 +186,10 @@ def _predict_raw(fitted: _Fitted, texts: list[str], embeddings: np.ndarray | Non
     import scipy.sparse as sp
 
     dense = _dense(texts, embeddings, vader, config)
-    blocks: list[object] = [] if dense is None else [sp.csr_matrix(dense)]
+    blocks: list[object] = [] if dense is None else [sp.csr_matrix(dense, dtype=np.float32)]
     if fitted.vectorizer is not None:
         blocks.append(fitted.vectorizer.transform(texts))  # type: ignore[attr-defined]
-    return fitted.model.predict_proba(sp.hstack(blocks, format="csr"))  # type: ignore[attr-defined]
+    return fitted.model.predict_proba(sp.hstack(blocks, format="csr", dtype=np.float32))  # type: ignore[attr-defined]
 
 
 def fit_sentiment_classifier(
@@ -205,6 +206,7 @@ def fit_sentiment_classifier(
     ``embeddings`` is row-aligned with ``texts`` (None when the config uses no embedding block);
     ``vader`` optionally passes precomputed ``vader_scores`` to save time.
     """
+    from joblib import Parallel, delayed
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
@@ -219,18 +221,29 @@ def fit_sentiment_classifier(
     folds = max(2, min(config.cv_folds, min(counts.values())))
     oof = np.zeros((labels.size, 3))
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in skf.split(np.zeros(labels.size), labels):
+
+    def fold(train: np.ndarray, test: np.ndarray | None) -> tuple[np.ndarray | None, object]:
+        """Fit on ``train``; with ``test``, return its out-of-fold probabilities, else the fitted model."""
         sub = _fit_raw([texts[i] for i in train], None if embeddings is None else embeddings[train],
                        None if vader is None else vader[train], labels[train], config, seed)
-        oof[test] = _predict_raw(sub, [texts[i] for i in test], None if embeddings is None else embeddings[test],
-                                 None if vader is None else vader[test], config)
+        if test is None:
+            return None, sub
+        return test, _predict_raw(sub, [texts[i] for i in test], None if embeddings is None else embeddings[test],
+                                  None if vader is None else vader[test], config)
+
+    # The final fit on every item and the folds are independent jobs (the largest first), run in threads: the
+    # time goes to scipy's sparse products, which release the GIL. Results do not depend on n_jobs.
+    jobs = [(np.arange(labels.size), None), *skf.split(np.zeros(labels.size), labels)]
+    done = Parallel(n_jobs=max(1, config.n_jobs), prefer="threads")(delayed(fold)(tr, te) for tr, te in jobs)
+    fitted = done[0][1]
+    for test, proba in done[1:]:
+        oof[test] = proba
     logp = np.log(np.clip(oof, 1e-9, 1.0))
     calibrator = LogisticRegression(C=100.0, max_iter=2000)
     calibrator.fit(logp, labels)
     cal = calibrator.predict_proba(logp)
     offsets = _tune_offsets(cal, labels) if config.tune_offsets else np.zeros(3)
     oof_f1 = macro_f1(labels, label_from_proba(cal, offsets))
-    fitted = _fit_raw(texts, embeddings, vader, labels, config, seed)
     log.info("sentiment classifier: %d labelled items %s, out-of-fold macro-F1 %.3f, offsets %s",
              labels.size, counts, oof_f1, offsets.round(2).tolist())
     return SentimentClassifier(config=config, fitted=fitted, calibrator=calibrator, offsets=offsets,
