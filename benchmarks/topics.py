@@ -44,7 +44,7 @@ import polars as pl  # noqa: E402
 from voc.config import load_section, read_params  # noqa: E402
 from voc.embedding import embed_texts, embeddings_matrix, load_embedder  # noqa: E402
 from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
-from voc.topics.model import make_reducer  # noqa: E402
+from voc.topics.model import _vectorizer, make_reducer  # noqa: E402
 from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
 log = logging.getLogger("benchmarks.topics")
@@ -143,33 +143,33 @@ def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any) ->
     return [[str(vocab[j]) for j in np.argsort(-row, kind="stable")[:10] if row[j] > 0] for row in weights]
 
 
-def shared_vocab_npmi(texts: list[str], topics: np.ndarray, cfg: TopicsConfig) -> dict[str, float]:
-    """NPMI of a partition described in our vocabulary and in sklearn's default one (``shared_vocab_words``)."""
+def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: Any) -> dict[str, float]:
+    """NPMI of a partition described in our vocabulary (``ours``: ``voc.topics.model._vectorizer`` of these
+    texts, built once per dataset) and in sklearn's default one (``shared_vocab_words``)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from voc.topics.model import _vectorizer
-
     return {
-        "npmi_vocab_ours": npmi_coherence(shared_vocab_words(texts, topics, _vectorizer(cfg, texts)), texts),
+        "npmi_vocab_ours": npmi_coherence(shared_vocab_words(texts, topics, ours), texts),
         "npmi_vocab_default": npmi_coherence(shared_vocab_words(texts, topics, CountVectorizer()), texts),
     }
 
 
-def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], texts: list[str],
-          labels: dict[str, list[str]], seconds: float, cfg: TopicsConfig) -> dict[str, Any]:
+def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[str, Any],
+          seconds: float) -> dict[str, Any]:
     """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run."""
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
+    texts = ds["texts"]
     out: dict[str, Any] = {
         "n_topics": int(len(set(topics.tolist()) - {-1})),
         "raw_outlier_share": float((raw == -1).mean()),
         "coverage": float((topics != -1).mean()),
         "npmi": npmi_coherence(words, texts),
-        **shared_vocab_npmi(texts, topics, cfg),
+        **shared_vocab_npmi(texts, topics, ds["vocab_ours"]),
         "diversity": topic_diversity(words),
         "seconds": seconds,
     }
-    for label, values in labels.items():
+    for label, values in ds["labels"].items():
         out[f"ami_{label}"] = float(adjusted_mutual_info_score(values, topics))
         out[f"ari_{label}"] = float(adjusted_rand_score(values, topics))
     return out
@@ -182,8 +182,7 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
     result = fit_topic_model(ds["texts"], ds["embeddings"], config=cfg, seed=seed, embedding_model=st_model,
                              reducer=CachedLayout(layout))
     seconds = time.perf_counter() - start
-    out = score(result.topics, result.raw_topics, topic_words(result.model, result.topics), ds["texts"],
-                ds["labels"], seconds, cfg)
+    out = score(result.topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds)
     parents = dict(zip(result.info["topic_id"].to_list(), result.info["parent_id"].to_list(), strict=True))
     parent_of = np.array([parents[int(t)] for t in result.topics])
     out["n_parents"] = int(len(set(parent_of.tolist()) - {-1}))
@@ -197,18 +196,17 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
     return out
 
 
-def run_bertopic_default(ds: dict[str, Any], layout: np.ndarray, seed: int, st_model: Any,
-                         cfg: TopicsConfig) -> dict[str, Any]:
+def run_bertopic_default(ds: dict[str, Any], layout: np.ndarray, seed: int, st_model: Any) -> dict[str, Any]:
     from bertopic import BERTopic
 
     start = time.perf_counter()
     model = BERTopic(embedding_model=st_model, umap_model=CachedLayout(layout))
     topics = np.asarray(model.fit_transform(ds["texts"], embeddings=ds["embeddings"])[0])
     seconds = time.perf_counter() - start
-    return score(topics, topics, topic_words(model, topics), ds["texts"], ds["labels"], seconds, cfg)
+    return score(topics, topics, topic_words(model, topics), ds, seconds)
 
 
-def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any, cfg: TopicsConfig) -> dict[str, Any]:
+def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any) -> dict[str, Any]:
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
     from sklearn.cluster import KMeans
@@ -218,15 +216,15 @@ def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any, cfg: Topics
                      hdbscan_model=KMeans(n_clusters=k, random_state=seed, n_init=10))
     topics = np.asarray(model.fit_transform(ds["texts"], embeddings=ds["embeddings"])[0])
     seconds = time.perf_counter() - start
-    return score(topics, topics, topic_words(model, topics), ds["texts"], ds["labels"], seconds, cfg)
+    return score(topics, topics, topic_words(model, topics), ds, seconds)
 
 
-def label_reference(ds: dict[str, Any], cfg: TopicsConfig) -> dict[str, Any]:
+def label_reference(ds: dict[str, Any]) -> dict[str, Any]:
     """NPMI of each true label set described as themes (same c-TF-IDF words, both shared vocabularies)."""
     out: dict[str, Any] = {}
     for label, values in ds["labels"].items():
         codes = {v: i for i, v in enumerate(sorted(set(values)))}
-        npmi = shared_vocab_npmi(ds["texts"], np.array([codes[v] for v in values]), cfg)
+        npmi = shared_vocab_npmi(ds["texts"], np.array([codes[v] for v in values]), ds["vocab_ours"])
         out[label] = {"n_labels": len(codes), **{k: round(v, 4) for k, v in npmi.items()}}
     return out
 
@@ -275,6 +273,7 @@ def main() -> None:
         "datasets": {},
     }
     for name, ds in datasets.items():
+        ds["vocab_ours"] = _vectorizer(cfg, ds["texts"])  # our c-TF-IDF vocabulary: depends on the texts only
         ks = sorted({len(set(v)) for v in ds["labels"].values()})
         other = "none" if cfg.merge == "silhouette" else "silhouette"
         alt = f"ours_merge_{other}"
@@ -292,10 +291,10 @@ def main() -> None:
             log.info("%s seed %d ours: %s", name, seed, runs["ours"][-1])
             runs[alt].append(run_ours(ds, layout_ours, seed, replace(cfg, merge=other), st_model))
             log.info("%s seed %d ours, merge %s: %s", name, seed, other, runs[alt][-1])
-            runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model, cfg))
+            runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model))
             log.info("%s seed %d bertopic: %s", name, seed, runs["bertopic_default"][-1])
             for k in ks:
-                runs[f"kmeans_k{k}"].append(run_kmeans(ds, seed, k, st_model, cfg))
+                runs[f"kmeans_k{k}"].append(run_kmeans(ds, seed, k, st_model))
                 log.info("%s seed %d kmeans k=%d: %s", name, seed, k, runs[f"kmeans_k{k}"][-1])
         results["datasets"][name] = {
             "seeds": seeds,
@@ -304,7 +303,7 @@ def main() -> None:
             "kmeans_k": ks,
             "umap_seconds_per_seed": [round(x, 1) for x in umap_seconds],
             "methods": {m: summarise(r) for m, r in runs.items()},
-            "reference_labels": label_reference(ds, cfg),
+            "reference_labels": label_reference(ds),
             "per_seed": runs,
         }
     out = ROOT / "benchmarks" / "results" / "topics.json"
