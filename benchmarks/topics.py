@@ -13,12 +13,15 @@ utterances with their category and intent labels. Methods, all on the same MiniL
 Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes,
 raw outlier share, NPMI coherence and topic diversity of each theme's top-10 words; mean and standard
 deviation over the seeds. ``npmi`` scores each method's words as it reports them (ours: stop words removed,
-phrases of adjacent words, each in 3+ items; BERTopic and k-means: sklearn's default CountVectorizer, stop
-words kept). Because NPMI rewards stop-word pairs, every method's themes are also described by two shared
-vocabularies, with the same c-TF-IDF: ``npmi_vocab_ours`` (our vectorizer) and ``npmi_vocab_default`` (the
-default CountVectorizer), so the clusterings are compared on equal words. For ours, ``parent_ami_*`` scores
-the parent themes. ``reference_labels`` scores the true labels themselves as if they were themes (NPMI in
-both vocabularies): the coherence of the partition the agreement figures reward.
+phrases of adjacent words, each in 3+ items, a plural left out after its singular; BERTopic and k-means:
+sklearn's default CountVectorizer, stop words kept). Because NPMI rewards stop-word pairs, every method's
+themes are also described by two shared vocabularies, with the same c-TF-IDF: ``npmi_vocab_ours`` (our
+vectorizer and plural step) and ``npmi_vocab_default`` (the default CountVectorizer), so the clusterings
+are compared on equal words. For ours, ``parent_ami_*`` scores the parent themes. ``reference_labels``
+scores the true labels themselves as if they were themes (NPMI in both vocabularies): the coherence of the
+partition the agreement figures reward. ``representations_first_seed``: our themes of the first seed with each
+``topics.representation`` (c-TF-IDF, KeyBERT-inspired, MMR, both): NPMI and diversity of their words, seconds
+of the whole fit.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import polars as pl  # noqa: E402
 from voc.config import load_section, read_params  # noqa: E402
 from voc.embedding import embed_texts, embeddings_matrix, load_embedder  # noqa: E402
 from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
-from voc.topics.model import _vectorizer, make_reducer  # noqa: E402
+from voc.topics.model import PluralDedupe, _vectorizer, make_reducer, plural_singulars  # noqa: E402
 from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
 log = logging.getLogger("benchmarks.topics")
@@ -127,9 +130,10 @@ def topic_words(model: Any, topics: np.ndarray) -> list[list[str]]:
     return [[w for w, _ in (model.get_topic(t) or [])][:10] for t in ids]
 
 
-def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any) -> list[list[str]]:
+def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any, dedupe: Any = None) -> list[list[str]]:
     """Top-10 c-TF-IDF words of each theme (outliers excluded) under a given vectorizer, as BERTopic computes
-    them: one document per theme (its items joined), BERTopic's ClassTfidfTransformer."""
+    them: one document per theme (its items joined), BERTopic's ClassTfidfTransformer; ``dedupe`` (our
+    ``PluralDedupe``) then drops plural repeats from the top 30, as our themes stage does."""
     from bertopic.vectorizers import ClassTfidfTransformer
 
     members: dict[int, list[str]] = {}
@@ -140,16 +144,21 @@ def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any) ->
     x = vectorizer.fit_transform(joined)
     weights = ClassTfidfTransformer().fit_transform(x).toarray()
     vocab = vectorizer.get_feature_names_out()
-    return [[str(vocab[j]) for j in np.argsort(-row, kind="stable")[:10] if row[j] > 0] for row in weights]
+    ranked = {i: [(str(vocab[j]), float(row[j])) for j in np.argsort(-row, kind="stable")[:30] if row[j] > 0]
+              for i, row in enumerate(weights)}
+    if dedupe is not None:
+        ranked = dedupe.extract_topics(None, None, None, ranked)
+    return [[w for w, _ in ranked[i]][:10] for i in sorted(ranked)]
 
 
-def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: Any) -> dict[str, float]:
+def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: tuple[Any, Any]) -> dict[str, float]:
     """NPMI of a partition described in our vocabulary (``ours``: ``voc.topics.model._vectorizer`` of these
-    texts, built once per dataset) and in sklearn's default one (``shared_vocab_words``)."""
+    texts and our plural dedupe step or None, built once per dataset) and in sklearn's default one
+    (``shared_vocab_words``)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     return {
-        "npmi_vocab_ours": npmi_coherence(shared_vocab_words(texts, topics, ours), texts),
+        "npmi_vocab_ours": npmi_coherence(shared_vocab_words(texts, topics, *ours), texts),
         "npmi_vocab_default": npmi_coherence(shared_vocab_words(texts, topics, CountVectorizer()), texts),
     }
 
@@ -273,13 +282,16 @@ def main() -> None:
         "datasets": {},
     }
     for name, ds in datasets.items():
-        ds["vocab_ours"] = _vectorizer(cfg, ds["texts"])  # our c-TF-IDF vocabulary: depends on the texts only
+        vec = _vectorizer(cfg, ds["texts"])  # our c-TF-IDF vocabulary: depends on the texts only
+        dedupe = PluralDedupe(plural_singulars(vec.vocabulary)) if cfg.dedupe_plurals else None
+        ds["vocab_ours"] = (vec, dedupe)
         ks = sorted({len(set(v)) for v in ds["labels"].values()})
         other = "none" if cfg.merge == "silhouette" else "silhouette"
         alt = f"ours_merge_{other}"
         runs: dict[str, list[dict[str, Any]]] = {"ours": [], alt: [], "bertopic_default": []}
         runs.update({f"kmeans_k{k}": [] for k in ks})
         umap_seconds = []
+        representations: dict[str, dict[str, float]] = {}
         for seed in seeds:
             start = time.perf_counter()
             layout = umap_layout(name, ds["embeddings"], seed)
@@ -290,6 +302,11 @@ def main() -> None:
             runs["ours"].append(run_ours(ds, layout_ours, seed, cfg, st_model))
             log.info("%s seed %d ours: %s", name, seed, runs["ours"][-1])
             runs[alt].append(run_ours(ds, layout_ours, seed, replace(cfg, merge=other), st_model))
+            if seed == seeds[0]:   # the label representations, on one seed: same themes, other words
+                for rep in ("ctfidf", "keybert", "mmr", "keybert+mmr"):
+                    r = run_ours(ds, layout_ours, seed, replace(cfg, representation=rep), st_model)
+                    representations[rep] = {k: r[k] for k in ("n_topics", "npmi", "diversity", "seconds")}
+                    log.info("%s seed %d ours, representation %s: %s", name, seed, rep, representations[rep])
             log.info("%s seed %d ours, merge %s: %s", name, seed, other, runs[alt][-1])
             runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model))
             log.info("%s seed %d bertopic: %s", name, seed, runs["bertopic_default"][-1])
@@ -305,6 +322,7 @@ def main() -> None:
             "methods": {m: summarise(r) for m, r in runs.items()},
             "reference_labels": label_reference(ds),
             "per_seed": runs,
+            "representations_first_seed": representations,
         }
     out = ROOT / "benchmarks" / "results" / "topics.json"
     out.parent.mkdir(parents=True, exist_ok=True)

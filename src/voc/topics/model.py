@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,6 +60,7 @@ class TopicsConfig:
     umap_spectral_max_items: int = 0  # UMAP starts from PCA past this many items; 0: always (reproducible)
     ngram_max: int = 2
     min_df: int = 3
+    dedupe_plurals: bool = True     # theme words: no plural after its singular ("invoice · invoices")
     top_n_words: int = 10
     label_words: int = 3
     representation: Literal["ctfidf", "keybert", "mmr", "keybert+mmr"] = "ctfidf"
@@ -99,39 +102,149 @@ def min_cluster_size(n_docs: int, config: TopicsConfig) -> int:
     return int(max(config.min_topic_size, min(size, config.max_topic_size)))
 
 
-# What the token pattern leaves of "didn't", "I'll", "you've": stop words (sklearn's list has "not" but not these).
+# Contractions as the texts reach the vectorizer: BERTopic strips every character but letters, digits and spaces
+# before its c-TF-IDF ("didn't" -> "didnt"); "didn", "ll", "ve" are what a plain token pattern leaves; "ca",
+# "wo", "nt" come from tokenised text ("ca n't"). sklearn's stop list has "not", "cant" and "its" already.
 CONTRACTION_STEMS = ("aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "ll", "mustn",
-                     "shouldn", "ve", "wasn", "weren", "won", "wouldn")
+                     "shouldn", "ve", "wasn", "weren", "won", "wouldn",
+                     "arent", "couldnt", "didnt", "doesnt", "dont", "hadnt", "hasnt", "havent", "isnt", "mustnt",
+                     "shouldnt", "wasnt", "werent", "wont", "wouldnt", "im", "ive", "ill", "youre", "youve",
+                     "youll", "youd", "theyre", "theyve", "theyll", "weve", "thats", "whats", "theres", "heres",
+                     "lets", "hes", "shes", "ca", "wo", "nt")
+# Words in sklearn's English stop list (Nothman et al. 2018 list its oddities) that name what customers write
+# about: "bill", "call", "interest", "amount", "system". They stay theme words.
+CONTENT_WORDS = frozenset({"amount", "bill", "bottom", "call", "cry", "detail", "empty", "fill", "fire",
+                           "front", "full", "interest", "move", "name", "part", "serious", "show", "side", "system",
+                           "thick", "thin", "top"})
+
+
+def theme_stop_words(config: TopicsConfig) -> frozenset[str]:
+    """Stop words of the theme vocabulary: sklearn's English list without ``CONTENT_WORDS``, contractions, and
+    ``topics.extra_stop_words``."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    base = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | frozenset(CONTRACTION_STEMS)
+    return base | {w.lower() for w in config.extra_stop_words}
+
+
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9 ]+")
+_TOKEN = re.compile(r"\w+")
+_WORD = re.compile(r"[a-z][a-z]+")
+_REDACTED = re.compile(r"x{2,}")   # redaction marks ("XX/XX/XXXX" in the CFPB narratives)
+
+
+def bertopic_clean(doc: str) -> str:
+    """The text as BERTopic's c-TF-IDF sees it (``BERTopic._preprocess_text`` for English): tabs and line
+    breaks as spaces, every other character but ASCII letters, digits and spaces removed; then lower case."""
+    return _NOT_ALNUM.sub("", doc.replace("\n", " ").replace("\t", " ")).lower()
+
+
+# Plurals that are not the plural of their singular's usual sense ("goods arrived damaged" is not "good").
+KEEP_PLURAL = frozenset({"goods"})
+
+
+def plural_singulars(words: Iterable[str]) -> dict[str, str]:
+    """Each plural among ``words`` whose singular is among them too: {"invoices": "invoice", "penalties":
+    "penalty", "fees": "fee"}. simplemma's English dictionary decides what the singular is ("news", "means" and
+    "status" have none); only regular plural endings count, so a verb form is never taken for another ("stole"
+    stays, "cancelled" stays)."""
+    import simplemma
+
+    vocab = {w for w in words if " " not in w}
+    out: dict[str, str] = {}
+    for word in sorted(vocab):
+        if len(word) < 4 or not word.endswith("s") or word in KEEP_PLURAL:
+            continue
+        lemma = simplemma.lemmatize(word, lang="en")
+        if lemma == word or lemma not in vocab:
+            continue
+        if word in (lemma + "s", lemma + "es") or (lemma.endswith("y") and word == lemma[:-1] + "ies"):
+            out[word] = lemma
+    return out
+
+
+class PluralDedupe:
+    """A BERTopic representation step: a theme's words without the ones that only repeat a higher-ranked word
+    in another number ("invoice · invoices · download" becomes "invoice · download · ..."; "cancellation
+    penalties" after "cancellation penalty" goes too). The c-TF-IDF weights are left as they were: only
+    repeats are dropped, and the next words move up. ``top_n_words``: how many to keep (None: all)."""
+
+    def __init__(self, singular: dict[str, str], top_n_words: int | None = None) -> None:
+        self.singular = singular
+        self.top_n_words = top_n_words
+
+    def extract_topics(self, topic_model: Any, documents: Any, c_tf_idf: Any,
+                       topics: dict[int, list[tuple[str, float]]]) -> dict[int, list[tuple[str, float]]]:
+        out: dict[int, list[tuple[str, float]]] = {}
+        for label, values in topics.items():
+            seen: set[str] = set()
+            kept: list[tuple[str, float]] = []
+            for word, score in values:
+                key = " ".join(self.singular.get(w, w) for w in word.split())
+                if word and key in seen:
+                    continue
+                seen.add(key)
+                kept.append((word, score))
+            out[label] = kept if self.top_n_words is None else kept[: self.top_n_words]
+        return out
+
+
+class ThemeTerms:
+    """Analyzer of the c-TF-IDF vectorizer: the words (two or more letters, not a stop word) and the phrases of
+    up to ``ngram_max`` *adjacent* such words of a text, after ``bertopic_clean``.
+
+    Every token counts for adjacency, so a phrase never spans a digit, a single letter or a stop word:
+    "did n't arrive" gives no "did arrive", "I want to check the fee" no "want check". A class (not a
+    closure) so that the fitted model pickles."""
+
+    def __init__(self, stop_words: frozenset[str], ngram_max: int) -> None:
+        self.stop_words = stop_words
+        self.ngram_max = ngram_max
+
+    def __call__(self, doc: str) -> list[str]:
+        tokens = _TOKEN.findall(bertopic_clean(doc))
+        ok = [bool(_WORD.fullmatch(t)) and t not in self.stop_words and not _REDACTED.fullmatch(t) for t in tokens]
+        terms: list[str] = []
+        for i, token in enumerate(tokens):
+            if not ok[i]:
+                continue
+            terms.append(token)
+            for j in range(i + 1, min(i + self.ngram_max, len(tokens))):
+                if not ok[j]:
+                    break
+                terms.append(" ".join(tokens[i:j + 1]))
+        return terms
 
 
 def _vectorizer(config: TopicsConfig, docs: list[str]) -> Any:
-    """The c-TF-IDF vectorizer, its vocabulary fixed from the items: words and phrases of up to
-    ``ngram_max`` adjacent words, none of them a stop word, found in at least ``min_df`` items (the bar is
-    capped at 1 per 50 items for tiny corpora).
+    """The c-TF-IDF vectorizer, its vocabulary fixed from the items: the ``ThemeTerms`` (words and phrases of
+    up to ``ngram_max`` adjacent words, none of them a stop word) found in at least ``min_df`` items (the bar
+    is capped at 1 per 50 items for tiny corpora).
 
-    Two things a plain ``CountVectorizer(stop_words=..., min_df=...)`` gets wrong here:
+    What a plain ``CountVectorizer(stop_words=..., min_df=...)`` gets wrong here:
     - BERTopic fits its vectorizer on one joined document per theme, so ``min_df`` would count themes: with
       22 themes on the Bitext utterances, "invoice", said in only two of them, left the vocabulary and the
       invoice themes were labelled "didn · download · tell";
-    - sklearn drops stop words before it forms n-grams, so "I want to check the fee" gave "want check".
-    A fixed vocabulary of stop-word-free n-grams, counted without removing stop words, avoids both.
+    - sklearn drops stop words and one-letter tokens before it forms n-grams, so "I want to check the fee"
+      gave "want check" and "did n't arrive" gave "did arrive";
+    - BERTopic strips punctuation from the joined documents but not from the texts it later scores against the
+      model ("up-to-date" is "uptodate" to one and "up", "date" to the other): a vocabulary term absent from
+      every theme gets an infinite idf, which broke the representative-document step on the Bitext data.
     """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+    from sklearn.feature_extraction.text import CountVectorizer
 
-    stop = set(ENGLISH_STOP_WORDS) | set(CONTRACTION_STEMS) | {w.lower() for w in config.extra_stop_words}
-    common: dict[str, Any] = {"ngram_range": (1, config.ngram_max), "token_pattern": r"(?u)\b[a-zA-Z][a-zA-Z]+\b"}
+    analyzer = ThemeTerms(theme_stop_words(config), config.ngram_max)
     min_df = min(config.min_df, max(1, len(docs) // 50))
     try:
-        terms = CountVectorizer(min_df=min_df, **common).fit(docs).get_feature_names_out()
+        vocab = CountVectorizer(analyzer=analyzer, min_df=min_df).fit(docs).get_feature_names_out().tolist()
     except ValueError:  # sklearn: "empty vocabulary"
-        terms = np.array([], dtype=object)
-    vocab = [t for t in terms.tolist() if not any(w in stop for w in t.split())]
+        vocab = []
     if not vocab:
         raise ValueError(
             f"topics: no word but stop words occurs in {min_df} or more of the {len(docs)} items, so themes "
             "cannot be labelled (lower topics.min_df or shorten topics.extra_stop_words in params.yaml)"
         )
-    return CountVectorizer(vocabulary=vocab, **common)
+    return CountVectorizer(analyzer=analyzer, vocabulary=vocab)
 
 
 def _ctfidf(config: TopicsConfig) -> Any:
@@ -251,19 +364,23 @@ def choose_theme_cut(
     return mapping, score
 
 
-def _representation(config: TopicsConfig, seed: int) -> Any:
+def _representation(config: TopicsConfig, seed: int, *, vocabulary: list[str], embeddings: bool) -> Any:
+    """BERTopic's representation steps: plural repeats dropped (``dedupe_plurals``), then KeyBERT-inspired and/or
+    MMR when asked for and an embedding model is at hand (``embeddings``); None for plain c-TF-IDF."""
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
 
-    if config.representation == "ctfidf":
-        return None
-    if config.representation == "keybert":
-        return KeyBERTInspired(top_n_words=config.top_n_words, random_state=seed)
-    if config.representation == "mmr":
-        return MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words)
-    return [
-        KeyBERTInspired(top_n_words=config.top_n_words * 2, random_state=seed),
-        MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words),
-    ]
+    tuned = config.representation != "ctfidf" and embeddings
+    steps: list[Any] = []
+    if config.dedupe_plurals:
+        steps.append(PluralDedupe(plural_singulars(vocabulary), None if tuned else config.top_n_words))
+    if tuned and config.representation == "keybert":
+        steps.append(KeyBERTInspired(top_n_words=config.top_n_words, random_state=seed))
+    elif tuned and config.representation == "mmr":
+        steps.append(MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words))
+    elif tuned:
+        steps += [KeyBERTInspired(top_n_words=config.top_n_words * 2, random_state=seed),
+                  MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words)]
+    return steps or None
 
 
 def make_reducer(config: TopicsConfig, *, seed: int, n_items: int | None = None) -> Any:
@@ -376,8 +493,9 @@ def fit_topic_model(
         cluster_selection_method=config.cluster_selection,
         prediction_data=True,
     )
-    representation = _representation(config, seed) if embedding_model is not None else None
     vectorizer = _vectorizer(config, docs)
+    representation = _representation(config, seed, vocabulary=list(vectorizer.vocabulary),
+                                     embeddings=embedding_model is not None)
     model = BERTopic(
         embedding_model=embedding_model,
         umap_model=reducer if reducer is not None else make_reducer(config, seed=seed, n_items=len(docs)),
