@@ -47,7 +47,7 @@ import polars as pl  # noqa: E402
 from voc.config import load_section, read_params  # noqa: E402
 from voc.embedding import embed_texts, embeddings_matrix, load_embedder  # noqa: E402
 from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
-from voc.topics.model import PluralDedupe, _vectorizer, make_reducer, plural_singulars  # noqa: E402
+from voc.topics.model import ITEM_END, PluralDedupe, _vectorizer, make_reducer, plural_singulars  # noqa: E402
 from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
 log = logging.getLogger("benchmarks.topics")
@@ -132,15 +132,16 @@ def topic_words(model: Any, topics: np.ndarray) -> list[list[str]]:
 
 def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any, dedupe: Any = None) -> list[list[str]]:
     """Top-10 c-TF-IDF words of each theme (outliers excluded) under a given vectorizer, as BERTopic computes
-    them: one document per theme (its items joined), BERTopic's ClassTfidfTransformer; ``dedupe`` (our
-    ``PluralDedupe``) then drops plural repeats from the top 30, as our themes stage does."""
+    them: one document per theme (its items joined, each ended by ``ITEM_END`` as our themes stage does),
+    BERTopic's ClassTfidfTransformer; ``dedupe`` (our ``PluralDedupe``) then drops plural repeats from the top
+    30, as our themes stage does."""
     from bertopic.vectorizers import ClassTfidfTransformer
 
     members: dict[int, list[str]] = {}
     for text, k in zip(texts, np.asarray(topics).tolist(), strict=True):
         if k != -1:
             members.setdefault(k, []).append(text)
-    joined = [" ".join(members[i]) for i in sorted(members)]
+    joined = [" ".join(t + ITEM_END for t in members[i]) for i in sorted(members)]  # no phrase across two texts
     x = vectorizer.fit_transform(joined)
     weights = ClassTfidfTransformer().fit_transform(x).toarray()
     vocab = vectorizer.get_feature_names_out()

@@ -130,7 +130,11 @@ def theme_stop_words(config: TopicsConfig) -> frozenset[str]:
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9 ]+")
 _TOKEN = re.compile(r"\w+")
 _WORD = re.compile(r"[a-z][a-z]+")
-_REDACTED = re.compile(r"x{2,}")   # redaction marks ("XX/XX/XXXX" in the CFPB narratives)
+# Redaction marks: "XX/XX/XXXX" in the CFPB narratives, glued to a word once punctuation goes ("XXXX/month")
+_REDACTED = re.compile(r"x{2,}|\w*xxx\w*")
+# Appended to every text handed to BERTopic, which joins a theme's texts with spaces before counting: a digit
+# is no word, so no phrase is counted across two texts ("... the service" + "help me ..." is no "service help").
+ITEM_END = " 0"
 
 
 def bertopic_clean(doc: str) -> str:
@@ -508,13 +512,14 @@ def fit_topic_model(
         calculate_probabilities=False,
         verbose=False,
     )
-    raw = np.asarray(model.fit_transform(docs, embeddings=embeddings)[0])
+    bt_docs = [doc + ITEM_END for doc in docs]
+    raw = np.asarray(model.fit_transform(bt_docs, embeddings=embeddings)[0])
     topics = raw.copy()
     if config.outlier_strategy != "none" and (raw == OUTLIER).any() and len(set(raw.tolist()) - {OUTLIER}) > 0:
         kwargs: dict[str, Any] = {"strategy": config.outlier_strategy, "threshold": config.outlier_threshold}
         if config.outlier_strategy == "embeddings":
             kwargs["embeddings"] = embeddings
-        topics = np.asarray(model.reduce_outliers(docs, raw.tolist(), **kwargs))
+        topics = np.asarray(model.reduce_outliers(bt_docs, raw.tolist(), **kwargs))
     topics = harmonise_duplicates(embeddings, topics)
     n_leaves = len(set(topics.tolist()) - {OUTLIER})
     silhouette = None
@@ -527,7 +532,7 @@ def fit_topic_model(
             raw = np.array([mapping.get(t, OUTLIER) for t in raw.tolist()], dtype=raw.dtype)
     if not np.array_equal(topics, np.asarray(model.topics_)):
         model.update_topics(
-            docs,
+            bt_docs,
             topics=topics.tolist(),
             top_n_words=config.top_n_words,
             vectorizer_model=vectorizer,
