@@ -119,3 +119,12 @@ def test_theme_words_keep_what_customers_write_about():
     words = set(_vectorizer(TopicsConfig(min_df=3), items).vocabulary)
     assert {"bill", "interest", "interest rate", "call", "amount", "charged", "wrong amount"} <= words
     assert not {"ive", "dont", "they", "been", "the", "and"} & words
+
+
+def test_theme_words_lose_accents_not_letters():
+    """BERTopic's cleaning would cut "café" to "caf": accents come off first."""
+    from voc.topics import TopicsConfig
+    from voc.topics.model import _vectorizer
+
+    words = set(_vectorizer(TopicsConfig(min_df=2), ["Café naïve résumé", "café naïve", "ﬁx the café"]).vocabulary)
+    assert {"cafe", "naive", "cafe naive"} <= words and not {"caf", "nave"} & words

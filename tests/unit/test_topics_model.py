@@ -102,3 +102,67 @@ def test_mismatched_inputs_fail_clearly():
     docs, emb, _ = _corpus(n_per_theme=5)
     with pytest.raises(ValueError, match="docs but"):
         fit_topic_model(docs[:-1], emb, config=CONFIG, seed=1)
+
+
+def test_no_theme_word_spans_two_texts():
+    """BERTopic joins a theme's texts before counting; "late courier" is said only in theme 2's texts, so it
+    must not appear among theme 1's words although theme 1's texts end in "late" and begin with "courier"."""
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(2, DIM))
+    docs = ["parcel late", "courier lost it", "driver late"] * 14 + ["late courier again", "slow courier"] * 21
+    vecs = [centres[0] + rng.normal(scale=0.2, size=DIM) for _ in range(42)]
+    vecs += [centres[1] + rng.normal(scale=0.2, size=DIM) for _ in range(42)]
+    emb = np.asarray(vecs, dtype=np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    cfg = TopicsConfig(min_topic_share=0.1, min_topic_size=10, min_df=3, n_neighbors=10, merge="none")
+    result = fit_topic_model(docs, emb, config=cfg, seed=7)
+    first = int(result.topics[0])
+    assert set(result.topics[:42].tolist()) == {first}
+    words = [w for w, _ in result.model.get_topic(first)]
+    assert "late" in words and "courier" in words and "late courier" not in words, words
+    every_word = [w for k in result.model.get_topics() for w, _ in result.model.get_topic(k)]
+    assert not any(w.isdigit() or w.endswith(" 0") for w in every_word)
+
+
+class _RecordingEncoder:
+    """A stand-in sentence encoder for BERTopic's KeyBERT-inspired and MMR steps: a fixed random vector per word,
+    summed; it records every text it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def embed(self, documents, verbose=False):
+        import hashlib
+
+        self.seen.extend(str(d) for d in documents)
+        out = []
+        for doc in documents:
+            vec = np.zeros(DIM)
+            for word in str(doc).split():
+                vec += np.random.default_rng(int(hashlib.md5(word.encode()).hexdigest()[:8], 16)).normal(size=DIM)
+            out.append(vec / (np.linalg.norm(vec) + 1e-9))
+        return np.asarray(out)
+
+
+@pytest.mark.parametrize("representation", ["keybert", "mmr", "keybert+mmr"])
+def test_tuned_theme_words_keep_the_plural_step_and_the_texts_as_written(representation, monkeypatch):
+    """With KeyBERT-inspired or MMR words, a plural still never follows its singular, each theme keeps
+    ``top_n_words`` words, and the encoder never sees the item-end marker."""
+    from bertopic.backend import BaseEmbedder
+
+    class Encoder(_RecordingEncoder, BaseEmbedder):
+        pass
+
+    monkeypatch.setitem(THEMES, 0, ["refund", "refunds", "invoice", "invoices", "charged", "twice"])
+    docs, emb, _ = _corpus()
+    encoder = Encoder()
+    cfg = TopicsConfig(min_topic_share=0.05, min_topic_size=10, min_df=1, n_neighbors=10, top_n_words=6,
+                       representation=representation)
+    result = fit_topic_model(docs, emb, config=cfg, seed=7, embedding_model=encoder)
+    assert encoder.seen and not [t for t in encoder.seen if t.endswith(" 0")]
+    for topic in set(result.topics.tolist()) - {OUTLIER}:
+        words = [w for w, _ in result.model.get_topic(topic) if w]
+        assert len(words) == 6, words
+        singular = {"refunds": "refund", "invoices": "invoice"}
+        keys = [" ".join(singular.get(w, w) for w in word.split()) for word in words]
+        assert len(keys) == len(set(keys)), words   # e.g. "invoice invoices" after "invoices invoice"

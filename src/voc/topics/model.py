@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -137,6 +138,12 @@ _REDACTED = re.compile(r"x{2,}|\w*xxx\w*")
 ITEM_END = " 0"
 
 
+def ascii_fold(doc: str) -> str:
+    """Accents off, other non-ASCII characters out ("café" -> "cafe", "ﬁx" -> "fix"): BERTopic's cleaning
+    would cut "café" to "caf". Applied to every text before the theme vocabulary or BERTopic sees it."""
+    return unicodedata.normalize("NFKD", doc).encode("ascii", "ignore").decode("ascii")
+
+
 def bertopic_clean(doc: str) -> str:
     """The text as BERTopic's c-TF-IDF sees it (``BERTopic._preprocess_text`` for English): tabs and line
     breaks as spaces, every other character but ASCII letters, digits and spaces removed; then lower case."""
@@ -195,7 +202,7 @@ class PluralDedupe:
 
 class ThemeTerms:
     """Analyzer of the c-TF-IDF vectorizer: the words (two or more letters, not a stop word) and the phrases of
-    up to ``ngram_max`` *adjacent* such words of a text, after ``bertopic_clean``.
+    up to ``ngram_max`` *adjacent* such words of a text, after ``ascii_fold`` and ``bertopic_clean``.
 
     Every token counts for adjacency, so a phrase never spans a digit, a single letter or a stop word:
     "did n't arrive" gives no "did arrive", "I want to check the fee" no "want check". A class (not a
@@ -206,7 +213,7 @@ class ThemeTerms:
         self.ngram_max = ngram_max
 
     def __call__(self, doc: str) -> list[str]:
-        tokens = _TOKEN.findall(bertopic_clean(doc))
+        tokens = _TOKEN.findall(bertopic_clean(ascii_fold(doc)))
         ok = [bool(_WORD.fullmatch(t)) and t not in self.stop_words and not _REDACTED.fullmatch(t) for t in tokens]
         terms: list[str] = []
         for i, token in enumerate(tokens):
@@ -369,22 +376,25 @@ def choose_theme_cut(
 
 
 def _representation(config: TopicsConfig, seed: int, *, vocabulary: list[str], embeddings: bool) -> Any:
-    """BERTopic's representation steps: plural repeats dropped (``dedupe_plurals``), then KeyBERT-inspired and/or
-    MMR when asked for and an embedding model is at hand (``embeddings``); None for plain c-TF-IDF."""
-    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+    """BERTopic's representation steps: KeyBERT-inspired and/or MMR when asked for and an embedding model is at
+    hand (``embeddings``), then plural repeats dropped (``dedupe_plurals``; the steps before it return twice
+    the words, so ``top_n_words`` remain); None for plain c-TF-IDF without the plural step."""
+    from bertopic.representation import MaximalMarginalRelevance
 
-    tuned = config.representation != "ctfidf" and embeddings
+    from voc.topics.represent import KeyBERTOnTexts
+
+    n = config.top_n_words
+    dedupe = PluralDedupe(plural_singulars(vocabulary), n) if config.dedupe_plurals else None
+    wide = 2 * n if dedupe is not None else n
+    if not (config.representation != "ctfidf" and embeddings):
+        return [dedupe] if dedupe is not None else None
+    if config.representation == "keybert":   # alone, not in a list: BERTopic then hands it the item embeddings
+        return KeyBERTOnTexts(then=dedupe, top_n_words=n if dedupe is None else wide, random_state=seed)
     steps: list[Any] = []
-    if config.dedupe_plurals:
-        steps.append(PluralDedupe(plural_singulars(vocabulary), None if tuned else config.top_n_words))
-    if tuned and config.representation == "keybert":
-        steps.append(KeyBERTInspired(top_n_words=config.top_n_words, random_state=seed))
-    elif tuned and config.representation == "mmr":
-        steps.append(MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words))
-    elif tuned:
-        steps += [KeyBERTInspired(top_n_words=config.top_n_words * 2, random_state=seed),
-                  MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words)]
-    return steps or None
+    if config.representation == "keybert+mmr":
+        steps.append(KeyBERTOnTexts(top_n_words=wide + n, random_state=seed))
+    steps.append(MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=wide))
+    return steps + ([dedupe] if dedupe is not None else [])
 
 
 def make_reducer(config: TopicsConfig, *, seed: int, n_items: int | None = None) -> Any:
@@ -512,7 +522,7 @@ def fit_topic_model(
         calculate_probabilities=False,
         verbose=False,
     )
-    bt_docs = [doc + ITEM_END for doc in docs]
+    bt_docs = [ascii_fold(doc) + ITEM_END for doc in docs]   # what BERTopic sees; ``docs`` stay as written
     raw = np.asarray(model.fit_transform(bt_docs, embeddings=embeddings)[0])
     topics = raw.copy()
     if config.outlier_strategy != "none" and (raw == OUTLIER).any() and len(set(raw.tolist()) - {OUTLIER}) > 0:

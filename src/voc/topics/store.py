@@ -1,7 +1,8 @@
 """Saving a fitted theme model and assigning themes with the reloaded one.
 
 This module does file I/O by design (like ``voc.io``); the stage functions stay pure. A saved model is a
-folder: ``bertopic/`` (BERTopic's safetensors: topic words and c-TF-IDF, for inspection and reuse),
+folder: ``bertopic/`` (BERTopic's safetensors: topic words and c-TF-IDF, for inspection; BERTopic saves our
+vocabulary but not our analyzer, so a reloaded BERTopic counts single words only),
 ``index.npz`` (the training embeddings and their final theme ids) and ``themes.parquet`` (the theme table).
 Assignment is a nearest-neighbour vote over the training items in embedding space, so a training item gets
 back exactly the theme it was given, and a new item the theme of the training items it is closest to.
