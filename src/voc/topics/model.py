@@ -119,12 +119,17 @@ CONTENT_WORDS = frozenset({"amount", "bill", "bottom", "call", "cry", "detail", 
                            "thick", "thin", "top"})
 
 
+# Forms of "do" and "have" that sklearn's list lacks (it has "do", "done", "have", "had"): "agent called · did ·
+# promised" was a theme label of the sample.
+AUXILIARIES = ("did", "does", "doing", "having")
+
+
 def theme_stop_words(config: TopicsConfig) -> frozenset[str]:
-    """Stop words of the theme vocabulary: sklearn's English list without ``CONTENT_WORDS``, contractions, and
-    ``topics.extra_stop_words``."""
+    """Stop words of the theme vocabulary: sklearn's English list without ``CONTENT_WORDS``, contractions,
+    ``AUXILIARIES`` and ``topics.extra_stop_words``."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    base = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | frozenset(CONTRACTION_STEMS)
+    base = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | frozenset(CONTRACTION_STEMS) | frozenset(AUXILIARIES)
     return base | {w.lower() for w in config.extra_stop_words}
 
 
