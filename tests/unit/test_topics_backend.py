@@ -129,3 +129,13 @@ def test_theme_words_lose_accents_not_letters():
     texts = ["Café naïve résumé", "café naïve", "ﬁx the café"]
     words = set(_vectorizer(TopicsConfig(min_df=2), texts).vocabulary)
     assert {"cafe", "naive", "cafe naive"} <= words and not {"caf", "nave"} & words
+
+
+def test_a_label_says_each_word_once():
+    """Label words share no word with an earlier one, a plural counting as its singular."""
+    from voc.topics import label_from_words
+
+    words = ["raised", "monthly price", "price went", "prices", "deal", "warning"]
+    assert label_from_words(words, n=3) == "raised · monthly price · prices"
+    assert label_from_words(words, n=3, singular={"prices": "price"}) == "raised · monthly price · deal"
+    assert label_from_words([], n=3) == "(no words)"

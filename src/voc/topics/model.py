@@ -380,16 +380,17 @@ def choose_theme_cut(
     return mapping, score
 
 
-def _representation(config: TopicsConfig, seed: int, *, vocabulary: list[str], embeddings: bool) -> Any:
+def _representation(config: TopicsConfig, seed: int, *, singular: dict[str, str], embeddings: bool) -> Any:
     """BERTopic's representation steps: KeyBERT-inspired and/or MMR when asked for and an embedding model is at
     hand (``embeddings``), then plural repeats dropped (``dedupe_plurals``; the steps before it return twice
-    the words, so ``top_n_words`` remain); None for plain c-TF-IDF without the plural step."""
+    the words, so ``top_n_words`` remain; ``singular``: ``plural_singulars`` of the vocabulary); None for plain
+    c-TF-IDF without the plural step."""
     from bertopic.representation import MaximalMarginalRelevance
 
     from voc.topics.represent import KeyBERTOnTexts
 
     n = config.top_n_words
-    dedupe = PluralDedupe(plural_singulars(vocabulary), n) if config.dedupe_plurals else None
+    dedupe = PluralDedupe(singular, n) if config.dedupe_plurals else None
     wide = 2 * n if dedupe is not None else n
     if not (config.representation != "ctfidf" and embeddings):
         return [dedupe] if dedupe is not None else None
@@ -513,8 +514,8 @@ def fit_topic_model(
         prediction_data=True,
     )
     vectorizer = _vectorizer(config, docs)
-    representation = _representation(config, seed, vocabulary=list(vectorizer.vocabulary),
-                                     embeddings=embedding_model is not None)
+    singular = plural_singulars(vectorizer.vocabulary) if config.dedupe_plurals else {}
+    representation = _representation(config, seed, singular=singular, embeddings=embedding_model is not None)
     model = BERTopic(
         embedding_model=embedding_model,
         umap_model=reducer if reducer is not None else make_reducer(config, seed=seed, n_items=len(docs)),
@@ -557,14 +558,14 @@ def fit_topic_model(
     centroids = theme_centroids(embeddings, topics)
     info = topic_table(
         model, topics, docs, label_words=config.label_words, embeddings=embeddings, centroids=centroids,
-        n_representatives=config.n_representatives,
+        n_representatives=config.n_representatives, singular=singular,
     )
     groups, parent_silhouette = None, None
     if config.parents == "silhouette":
         groups, parent_silhouette = choose_parent_groups(embeddings, topics, sample_size=config.merge_sample,
                                                          seed=seed)
     info = add_parents(info, centroids, max_distance=config.parent_distance, groups=groups,
-                       label_words=config.label_words)
+                       label_words=config.label_words, singular=singular)
     log.info(
         "themes: %d (min size %d), raw outlier share %.3f, coverage %.3f",
         info.filter(pl.col("topic_id") != OUTLIER).height,
@@ -576,12 +577,14 @@ def fit_topic_model(
                        n_leaf_themes=n_leaves, merge_silhouette=silhouette, parent_silhouette=parent_silhouette)
 
 
-def label_from_words(words: list[str], *, n: int) -> str:
-    """A readable label from ranked words: the first ``n`` that are not contained in an earlier one."""
+def label_from_words(words: list[str], *, n: int, singular: dict[str, str] | None = None) -> str:
+    """A readable label from ranked words: the first ``n`` that share no word with an earlier one, a plural in
+    ``singular`` counting as its singular ("monthly price · prices" keeps only the first)."""
+    singular = singular or {}
     chosen: list[str] = []
     seen: set[str] = set()
     for w in words:
-        tokens = set(w.split())
+        tokens = {singular.get(t, t) for t in w.split()}
         if not tokens or tokens & seen:
             continue
         chosen.append(w)
@@ -618,8 +621,10 @@ def topic_table(
     embeddings: np.ndarray | None = None,
     centroids: dict[int, np.ndarray] | None = None,
     n_representatives: int = 3,
+    singular: dict[str, str] | None = None,
 ) -> pl.DataFrame:
-    """One row per theme: id, readable label, document count, top words and representative verbatims."""
+    """One row per theme: id, readable label, document count, top words and representative verbatims
+    (``singular``: see ``label_from_words``)."""
     rows = []
     ids, counts = np.unique(topics, return_counts=True)
     for topic_id, count in zip(ids.tolist(), counts.tolist(), strict=True):
@@ -631,7 +636,7 @@ def topic_table(
             docs, topics, topic_id, embeddings, (centroids or {}).get(topic_id), n_representatives
         )
         rows.append(
-            (int(topic_id), label_from_words(words, n=label_words), int(count), ", ".join(words),
+            (int(topic_id), label_from_words(words, n=label_words, singular=singular), int(count), ", ".join(words),
              reps[0] if reps else "", reps)
         )
     return pl.DataFrame(
@@ -686,13 +691,15 @@ def add_parents(
     max_distance: float = 0.35,
     groups: dict[int, int] | None = None,
     label_words: int = 3,
+    singular: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """Parent themes for the executive view.
 
     ``groups`` (theme -> group, e.g. from ``choose_parent_groups``) says which themes share a parent; without
     it, themes whose centroids are closer than ``max_distance`` (average-linkage clustering, cosine) do.
     ``parent_id`` is the id of the largest member theme and ``parent_label`` joins the leading words of the
-    members' labels, largest first. A theme alone in its group is its own parent. The outlier row gets -1.
+    members' labels, largest first (``singular``: see ``label_from_words``). A theme alone in its group is its own
+    parent. The outlier row gets -1.
     """
     ids = sorted(centroids)
     if groups is not None:
@@ -722,7 +729,7 @@ def add_parents(
     for head in set(parent_of.values()) - {OUTLIER}:
         members = sorted((m for m, p in parent_of.items() if p == head), key=lambda m: (-counts.get(m, 0), m))
         words = [w for m in members for w in labels.get(m, "").split(" · ")[:1] if w and w != "(no words)"]
-        parent_label[head] = label_from_words(words, n=label_words)
+        parent_label[head] = label_from_words(words, n=label_words, singular=singular)
     return info.with_columns(
         pl.col("topic_id").replace_strict(parent_of, default=OUTLIER, return_dtype=pl.Int32).alias("parent_id"),
     ).with_columns(
