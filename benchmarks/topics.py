@@ -313,7 +313,8 @@ def main() -> None:
             runs[alt].append(run_ours(ds, layout_ours, seed, replace(cfg, merge=other), st_model))
             if seed == seeds[0]:   # the label representations, on one seed: same themes, other words
                 for rep in ("ctfidf", "keybert", "mmr", "keybert+mmr"):
-                    r = run_ours(ds, layout_ours, seed, replace(cfg, representation=rep), st_model)
+                    r = runs["ours"][-1] if rep == cfg.representation else run_ours(
+                        ds, layout_ours, seed, replace(cfg, representation=rep), st_model)
                     representations[rep] = {k: r[k] for k in ("n_topics", "npmi", "diversity", "seconds")}
                     log.info("%s seed %d ours, representation %s: %s", name, seed, rep, representations[rep])
             log.info("%s seed %d ours, merge %s: %s", name, seed, other, runs[alt][-1])

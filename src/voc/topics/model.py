@@ -385,15 +385,15 @@ def _representation(config: TopicsConfig, seed: int, *, singular: dict[str, str]
     hand (``embeddings``), then plural repeats dropped (``dedupe_plurals``; the steps before it return twice
     the words, so ``top_n_words`` remain; ``singular``: ``plural_singulars`` of the vocabulary); None for plain
     c-TF-IDF without the plural step."""
-    from bertopic.representation import MaximalMarginalRelevance
-
-    from voc.topics.represent import KeyBERTOnTexts
-
     n = config.top_n_words
     dedupe = PluralDedupe(singular, n) if config.dedupe_plurals else None
     wide = 2 * n if dedupe is not None else n
     if not (config.representation != "ctfidf" and embeddings):
         return [dedupe] if dedupe is not None else None
+    from bertopic.representation import MaximalMarginalRelevance
+
+    from voc.topics.represent import KeyBERTOnTexts
+
     if config.representation == "keybert":   # alone, not in a list: BERTopic then hands it the item embeddings
         return KeyBERTOnTexts(then=dedupe, top_n_words=n if dedupe is None else wide, random_state=seed)
     steps: list[Any] = []
