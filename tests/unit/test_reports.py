@@ -58,6 +58,22 @@ def test_data_version_outside_git_and_with_dvc_lock(tmp_path: Path) -> None:
     assert version.n_inputs == 1
 
 
+def test_lock_md5_ignores_the_reports_own_entry_but_not_upstream(tmp_path: Path) -> None:
+    from voc.reports.provenance import lock_md5
+
+    lock = tmp_path / "dvc.lock"
+
+    def md5_of(text: str) -> str:
+        lock.write_text(text)
+        return lock_md5(lock)
+
+    base = md5_of("schema: '2.0'\nstages:\n  topics:\n    cmd: a\n  reports:\n    outs: [{md5: '1'}]\n")
+    assert md5_of("stages:\n  reports:\n    outs: [{md5: '2'}]\n  topics:\n    cmd: a\nschema: '2.0'\n") == base
+    assert md5_of("schema: '2.0'\nstages:\n  topics:\n    cmd: b\n  reports:\n    outs: [{md5: '1'}]\n") != base
+    with pytest.raises(ValueError, match="dvc.lock"):
+        md5_of("- not\n- a mapping\n")
+
+
 def test_git_commit_in_this_checkout() -> None:
     root = Path(__file__).resolve().parents[2]
     commit = rp.git_commit(root)
@@ -206,6 +222,21 @@ def test_export_html_hides_code_and_loads_nothing_from_the_network(tmp_path: Pat
     assert '<script src="http' not in html and "cdnjs" not in html
 
 
+def test_drop_run_times_keeps_everything_but_the_clock() -> None:
+    from voc.reports.render import drop_run_times
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"start_time": "t0", "end_time": "t1", "duration": 2.0, "parameters": {"a": 1}}
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata["papermill"] = {"start_time": "t0", "duration": 1.0, "status": "completed", "exception": False}
+    cell.metadata["execution"] = {"iopub.status.busy": "t0"}
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    out = drop_run_times(nb)
+    assert out.metadata["papermill"] == {"parameters": {"a": 1}}
+    assert out.cells[0].metadata == {"papermill": {"status": "completed", "exception": False}, "tags": ["parameters"]}
+
+
 def test_month_on_month_reports_the_last_two_reliable_months() -> None:
     import datetime as dt
 
@@ -292,3 +323,16 @@ def test_header_says_what_it_shows_and_plurals() -> None:
                             scope=rp.parse_scope("plan:<b>", "").describe())
     assert "Showing: segment plan = &lt;b&gt;, all months" in html
     assert plural(1, "ticket") == "1 ticket" and plural(1204, "ticket") == "1,204 tickets"
+
+
+def test_offline_renderer_numbers_figures_so_the_html_is_reproducible() -> None:
+    import plotly.graph_objects as go
+
+    from voc.reports.plotly_offline import OfflineNotebookRenderer
+
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2])).to_dict()
+    first, second = OfflineNotebookRenderer(), OfflineNotebookRenderer()
+    runs = [[r.to_mimebundle(fig)["text/html"] for _ in range(2)] for r in (first, second)]
+    assert runs[0] == runs[1]                      # a fresh kernel renders the same bytes
+    assert 'id="voc-fig-1"' in runs[0][0] and 'id="voc-fig-2"' in runs[0][1]  # same figure twice: two divs
+    assert "mathjax" not in runs[0][0].lower() and "<script src" not in runs[0][0]

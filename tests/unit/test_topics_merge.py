@@ -104,3 +104,34 @@ def test_parent_groups_recover_the_true_clusters_of_split_themes():
         assert groups[2 * t] == groups[2 * t + 1]        # the two halves of a true cluster share a parent
     few, none = choose_parent_groups(x[:90], truth[:90], sample_size=500, seed=1)   # 3 themes: own parents
     assert few == {OUTLIER: OUTLIER, 0: 0, 1: 1, 2: 2} and none is None
+
+
+def _nested(sub_scale: float, noise: float, *, n: int = 40, dim: int = 16,
+            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Six themes in two families of three: unit vectors around family centre + a smaller offset per theme."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(2, dim))[np.arange(6) // 3] + rng.normal(size=(6, dim)) * sub_scale
+    truth = np.repeat(np.arange(6), n)
+    x = centres[truth] + rng.normal(scale=noise, size=(truth.size, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32), truth
+
+
+def test_one_standard_error_rule_keeps_fewer_themes_when_the_silhouette_cannot_tell():
+    x, truth = _nested(0.5, 0.3)     # six themes score 0.689, the two families 0.684: well within one SE
+    best, best_score = choose_theme_cut(x, truth, min_silhouette=0.0, sample_size=500, seed=1)
+    assert all(k == v for k, v in best.items()) and best_score is not None  # the leaves score best: all kept
+    fewest, score = choose_theme_cut(x, truth, min_silhouette=0.0, sample_size=500, seed=1, one_se=True)
+    merged = np.array([fewest[t] for t in truth.tolist()])
+    assert sorted(set(merged.tolist())) == [0, 1]
+    assert all(len(set(merged[(truth // 3) == f].tolist())) == 1 for f in (0, 1))  # each family is one theme
+    assert score is not None and best_score - 0.01 < score < best_score  # the kept cut's own silhouette
+    # a cut below min_silhouette is never taken, even within one standard error of the best
+    kept, _ = choose_theme_cut(x, truth, min_silhouette=(score + best_score) / 2, sample_size=500, seed=1,
+                               one_se=True)
+    assert all(k == v for k, v in kept.items())
+
+
+def test_one_standard_error_rule_keeps_a_clear_best_cut():
+    x, truth = _nested(0.7, 0.2)     # the six themes are clearly apart: the rule changes nothing
+    plain = choose_theme_cut(x, truth, min_silhouette=0.0, sample_size=500, seed=1)
+    assert choose_theme_cut(x, truth, min_silhouette=0.0, sample_size=500, seed=1, one_se=True) == plain

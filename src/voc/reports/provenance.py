@@ -1,4 +1,9 @@
-"""The data version a report was built from: git commit, md5 of its input files, md5 of ``dvc.lock``."""
+"""The data version a report was built from: git commit, md5 of its input files, md5 of ``dvc.lock``.
+
+The lock's md5 leaves out the ``reports`` stage's own entry. DVC rewrites ``dvc.lock`` after each stage, so
+while the reports run, that entry still holds the previous reports' hash: hashing it made every report depend
+on the report before it, and no two runs gave the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ class DataVersion:
     commit: str | None
     inputs_md5: str
     n_inputs: int
-    dvc_lock_md5: str | None
+    dvc_lock_md5: str | None  # of the stages upstream of the reports (``lock_md5``)
 
 
 def git_commit(root: str | Path) -> str | None:
@@ -49,13 +54,34 @@ def md5_of_inputs(paths: Iterable[str | Path]) -> str:
     return digest.hexdigest()
 
 
+def lock_md5(path: str | Path, *, without: Iterable[str] = ("reports",)) -> str:
+    """md5 of a ``dvc.lock`` without the stages in ``without``: the stages read as YAML and written back as
+    sorted JSON, so only their content counts, not the order or layout of the file."""
+    import json
+
+    import yaml
+
+    try:
+        lock = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not a readable dvc.lock ({exc})") from exc
+    if not isinstance(lock, dict):
+        raise ValueError(f"{path}: not a dvc.lock (a mapping of stages is expected)")
+    skip = set(without)
+    stages = {k: v for k, v in (lock.get("stages") or {}).items() if k not in skip}
+    kept = {**lock, "stages": stages}
+    digest = hashlib.md5(json.dumps(kept, sort_keys=True, default=str).encode("utf-8"), usedforsecurity=False)
+    return digest.hexdigest()
+
+
 def data_version(paths: Iterable[str | Path], *, root: str | Path) -> DataVersion:
-    """The git commit of ``root``, the md5 of ``paths`` and of ``root/dvc.lock`` when it exists."""
+    """The git commit of ``root``, the md5 of ``paths`` and of ``root/dvc.lock`` (its stages before the
+    reports; ``lock_md5``) when it exists."""
     paths = list(paths)
     lock = Path(root) / "dvc.lock"
     return DataVersion(
         commit=git_commit(root),
         inputs_md5=md5_of_inputs(paths),
         n_inputs=len(paths),
-        dvc_lock_md5=md5_file(lock) if lock.is_file() else None,
+        dvc_lock_md5=lock_md5(lock) if lock.is_file() else None,
     )

@@ -88,6 +88,21 @@ def execute_report(notebook: Path, executed: Path, *, parameters: Mapping[str, A
             str(notebook), str(executed), parameters=dict(parameters), kernel_name=kernel_name,
             cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False, execution_timeout=timeout_s,
         )
+    nb = nbformat.read(executed, as_version=4)
+    write_text(nbformat.writes(drop_run_times(nb)) + "\n", executed)
+
+
+_RUN_TIMES = ("start_time", "end_time", "duration")
+
+
+def drop_run_times(nb: Any) -> Any:
+    """The executed notebook without the clock readings papermill and nbclient write into its metadata (run
+    and cell start, end, duration, kernel message times), so the same data gives the same file."""
+    for meta in [nb.metadata, *(cell.metadata for cell in nb.cells)]:
+        meta.pop("execution", None)
+        for key in _RUN_TIMES:
+            meta.get("papermill", {}).pop(key, None)
+    return nb
 
 
 def export_html(executed: Path, html_path: Path) -> int:
