@@ -222,8 +222,8 @@ def test_export_html_hides_code_and_loads_nothing_from_the_network(tmp_path: Pat
     assert '<script src="http' not in html and "cdnjs" not in html
 
 
-def test_drop_run_times_keeps_everything_but_the_clock() -> None:
-    from voc.reports.render import drop_run_times
+def test_strip_run_noise_keeps_everything_but_the_clock_and_the_random_cell_id() -> None:
+    from voc.reports.render import strip_run_noise
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["papermill"] = {"start_time": "t0", "end_time": "t1", "duration": 2.0, "parameters": {"a": 1}}
@@ -231,10 +231,15 @@ def test_drop_run_times_keeps_everything_but_the_clock() -> None:
     cell.metadata["papermill"] = {"start_time": "t0", "duration": 1.0, "status": "completed", "exception": False}
     cell.metadata["execution"] = {"iopub.status.busy": "t0"}
     cell.metadata["tags"] = ["parameters"]
-    nb.cells = [cell]
-    out = drop_run_times(nb)
+    injected = nbformat.v4.new_code_cell("x = 2")
+    injected.metadata["tags"] = ["injected-parameters"]
+    nb.cells = [cell, injected]
+    own_id = cell["id"]
+    out = strip_run_noise(nb)
     assert out.metadata["papermill"] == {"parameters": {"a": 1}}
     assert out.cells[0].metadata == {"papermill": {"status": "completed", "exception": False}, "tags": ["parameters"]}
+    assert out.cells[0]["id"] == own_id and out.cells[1]["id"] == "injected-parameters"
+    nbformat.validate(out)
 
 
 def test_month_on_month_reports_the_last_two_reliable_months() -> None:

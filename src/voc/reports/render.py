@@ -89,19 +89,24 @@ def execute_report(notebook: Path, executed: Path, *, parameters: Mapping[str, A
             cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False, execution_timeout=timeout_s,
         )
     nb = nbformat.read(executed, as_version=4)
-    write_text(nbformat.writes(drop_run_times(nb)) + "\n", executed)
+    write_text(nbformat.writes(strip_run_noise(nb)) + "\n", executed)
 
 
 _RUN_TIMES = ("start_time", "end_time", "duration")
 
 
-def drop_run_times(nb: Any) -> Any:
-    """The executed notebook without the clock readings papermill and nbclient write into its metadata (run
-    and cell start, end, duration, kernel message times), so the same data gives the same file."""
+def strip_run_noise(nb: Any) -> Any:
+    """The executed notebook without what changes from run to run on the same data: the clock readings
+    papermill and nbclient write into its metadata (run and cell start, end, duration, kernel message times)
+    and the random id papermill gives the cell it injects (``injected-parameters``, which the HTML shows as
+    the cell's id). The same data then gives the same notebook and the same HTML."""
     for meta in [nb.metadata, *(cell.metadata for cell in nb.cells)]:
         meta.pop("execution", None)
         for key in _RUN_TIMES:
             meta.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
     return nb
 
 
