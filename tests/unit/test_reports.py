@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -341,3 +342,22 @@ def test_offline_renderer_numbers_figures_so_the_html_is_reproducible() -> None:
     assert runs[0] == runs[1]                      # a fresh kernel renders the same bytes
     assert 'id="voc-fig-1"' in runs[0][0] and 'id="voc-fig-2"' in runs[0][1]  # same figure twice: two divs
     assert "mathjax" not in runs[0][0].lower() and "<script src" not in runs[0][0]
+
+
+def test_figures_shown_through_plotly_get_distinct_ids() -> None:
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from voc.reports.plotly_offline import RENDERER_NAME, use_offline_plotly
+
+    before = pio.renderers.default
+    try:
+        use_offline_plotly()
+        fig = go.Figure(go.Bar(x=["a"], y=[1]))
+        # the path fig.show() takes: plotly copies the registered renderer for each figure it shows
+        bundles = [pio.renderers._build_mime_bundle(fig.to_dict(), renderers_string=RENDERER_NAME)
+                   for _ in range(3)]
+    finally:
+        pio.renderers.default = before
+    ids = [re.search(r'id="(voc-fig-\d+)"', b["text/html"]).group(1) for b in bundles]
+    assert ids == ["voc-fig-1", "voc-fig-2", "voc-fig-3"]

@@ -11,6 +11,7 @@ the same notebook on the same data gives the same HTML.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import plotly.io as pio
@@ -25,14 +26,15 @@ class OfflineNotebookRenderer(NotebookRenderer):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.shown = 0
+        # plotly shows each figure with a shallow copy of the registered renderer: the counter is an object
+        # the copies share, not an int each copy would count from anew (every figure was "voc-fig-1")
+        self.numbers = itertools.count(1)
 
     def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, str]:
         """The figure as a ``text/html`` div that calls the already-loaded plotly.js."""
-        self.shown += 1
         html = pio.to_html(fig_dict, config=self.config, include_plotlyjs=False, include_mathjax=False,
                            full_html=False, default_width="100%", default_height=525, validate=False,
-                           div_id=f"voc-fig-{self.shown}")
+                           div_id=f"voc-fig-{next(self.numbers)}")
         return {"text/html": html}
 
 
