@@ -28,7 +28,8 @@ scores the true labels themselves as if they were themes (NPMI in both vocabular
 partition the agreement figures reward. ``representations_first_seed``: our themes of the first seed with each
 ``topics.representation`` (c-TF-IDF, KeyBERT-inspired, MMR, both): NPMI and diversity of their words, seconds
 of the whole fit. ``ours_minus_baseline_per_seed``: ours minus each other method on each seed (AMI, NPMI);
-``ours_minus_baseline``: its mean, a 95% t-interval of the mean and the number of seeds where ours was ahead.
+``ours_minus_baseline``: its mean, a 95% t-interval of the mean, and on how many seeds ours was ahead, level
+or behind.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
     parent_of = np.array([parents[int(t)] for t in result.topics])
     out["n_parents"] = int(len(set(parent_of.tolist()) - {-1}))
     out["n_leaf_themes"] = result.n_leaf_themes
-    if result.merge_silhouette is not None:     # the best cut's silhouette (absent with topics.merge = none)
+    if result.merge_silhouette is not None:     # the kept cut's silhouette (absent with topics.merge = none)
         out["merge_silhouette"] = result.merge_silhouette
     if result.parent_silhouette is not None:    # the parent level's silhouette (topics.parents = silhouette)
         out["parent_silhouette"] = result.parent_silhouette
@@ -270,21 +271,26 @@ def paired(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, list[fl
             for m, r in runs.items() if m != "ours"}
 
 
-def paired_summary(diffs: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, dict[str, float]]]:
+def paired_summary(diffs: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, dict[str, Any]]]:
     """Per method and figure, over the seeds: the mean of ours minus that method, a 95% interval of that mean
-    (Student t; it excludes 0 when the gap is larger than the seed-to-seed noise) and on how many seeds ours
-    was ahead."""
+    (Student t; it excludes 0 when the gap is larger than the seed-to-seed noise; None with one seed, which
+    says nothing about noise) and on how many seeds ours was ahead, level (equal to 4 decimals) or behind."""
     from scipy import stats
 
-    out: dict[str, dict[str, dict[str, float]]] = {}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
     for method, figures in diffs.items():
         out[method] = {}
         for key, values in figures.items():
             x = np.asarray(values, dtype=np.float64)
-            half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else 0.0
-            out[method][key] = {"mean": round(float(x.mean()), 4), "ci95_low": round(float(x.mean()) - half, 4),
-                                "ci95_high": round(float(x.mean()) + half, 4), "ours_ahead": int((x > 0).sum()),
-                                "seeds": int(x.size)}
+            mean = float(x.mean())
+            half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else None
+            out[method][key] = {
+                "mean": round(mean, 4),
+                "ci95_low": None if half is None else round(mean - half, 4),
+                "ci95_high": None if half is None else round(mean + half, 4),
+                "ours_ahead": int((x > 0).sum()), "level": int((x == 0).sum()), "ours_behind": int((x < 0).sum()),
+                "seeds": int(x.size),
+            }
     return out
 
 

@@ -73,6 +73,8 @@ def test_lock_md5_ignores_the_reports_own_entry_but_not_upstream(tmp_path: Path)
     assert md5_of("schema: '2.0'\nstages:\n  topics:\n    cmd: b\n  reports:\n    outs: [{md5: '1'}]\n") != base
     with pytest.raises(ValueError, match="dvc.lock"):
         md5_of("- not\n- a mapping\n")
+    mixed = md5_of("stages:\n  topics:\n    params:\n      grid: {1: a, on: b, x: c}\n")  # int, bool, str keys
+    assert len(mixed) == 32
 
 
 def test_git_commit_in_this_checkout() -> None:
@@ -354,7 +356,8 @@ def test_figures_shown_through_plotly_get_distinct_ids() -> None:
     try:
         use_offline_plotly()
         fig = go.Figure(go.Bar(x=["a"], y=[1]))
-        # the path fig.show() takes: plotly copies the registered renderer for each figure it shows
+        # the path fig.show() takes (a private plotly function, on purpose): plotly copies the registered
+        # renderer for each figure it shows
         bundles = [pio.renderers._build_mime_bundle(fig.to_dict(), renderers_string=RENDERER_NAME)
                    for _ in range(3)]
     finally:

@@ -12,6 +12,7 @@ import hashlib
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +57,8 @@ def md5_of_inputs(paths: Iterable[str | Path]) -> str:
 
 def lock_md5(path: str | Path, *, without: Iterable[str] = ("reports",)) -> str:
     """md5 of a ``dvc.lock`` without the stages in ``without``: the stages read as YAML and written back as
-    sorted JSON, so only their content counts, not the order or layout of the file."""
+    sorted JSON, so only their content counts, not the order or layout of the file (a digest of the lock's
+    content, not the md5 of its bytes)."""
     import json
 
     import yaml
@@ -69,9 +71,19 @@ def lock_md5(path: str | Path, *, without: Iterable[str] = ("reports",)) -> str:
         raise ValueError(f"{path}: not a dvc.lock (a mapping of stages is expected)")
     skip = set(without)
     stages = {k: v for k, v in (lock.get("stages") or {}).items() if k not in skip}
-    kept = {**lock, "stages": stages}
+    kept = _string_keys({**lock, "stages": stages})
     digest = hashlib.md5(json.dumps(kept, sort_keys=True, default=str).encode("utf-8"), usedforsecurity=False)
     return digest.hexdigest()
+
+
+def _string_keys(value: Any) -> Any:
+    """``value`` with every mapping key a string: YAML reads a recorded param ``1:`` or ``on:`` as an int or a
+    bool, and sorted JSON cannot order keys of mixed types."""
+    if isinstance(value, dict):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
 
 
 def data_version(paths: Iterable[str | Path], *, root: str | Path) -> DataVersion:

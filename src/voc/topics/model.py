@@ -330,14 +330,18 @@ def choose_theme_cut(
     ``min_groups`` groups to ``max_groups`` (default: one group per theme) is scored by the mean silhouette of
     a seeded sample of the items (cosine on the embeddings, outliers left out). The best cut is kept when it
     reaches ``min_silhouette`` (0.25: below it a partition shows no substantial structure, Kaufman &
-    Rousseeuw 1990); otherwise, or when the best cut is the leaves themselves, every theme stays. Ties go to
-    the cut with more themes.
+    Rousseeuw 1990); otherwise, or (without ``one_se``) when the best cut is the leaves themselves, every theme
+    stays. Without ``one_se``, ties go to the cut with more themes.
 
     ``one_se``: keep instead the cut with the fewest groups whose silhouette is within one standard error
     (of the best cut's mean over the sample) of the best, and at least ``min_silhouette`` (the one-standard-
-    error rule, Hastie, Tibshirani & Friedman, *Elements of Statistical Learning* 7.10). On the Bitext
-    utterances the silhouette is flat from ~19 to ~46 groups (within 0.001, a third of the standard error of
-    0.003), and the best cut jumped between 22 and 45 themes from seed to seed; the rule keeps 19-24.
+    error rule, Hastie, Tibshirani & Friedman, *Elements of Statistical Learning* 7.10); the leaves too may
+    then merge. On the Bitext utterances the silhouette is flat from ~19 to ~46 groups (within 0.001, a
+    third of the standard error of 0.003), and the best cut jumped between 22 and 46 themes from seed to
+    seed; the rule keeps 19-24. The band narrows as ``sample_size`` grows (the error of a mean), and a theme
+    with no item in the sample cannot tell its cuts apart, so the rule merges it where the plain rule
+    would keep it. That is rare: the smallest theme (``min_topic_share`` 0.5% of the items, at most 500)
+    expects 15 of the 3,000 sampled items up to 100k items, 5 at 300k.
 
     The silhouette favours the coarsest split when one divide dominates (at 300k
     sample items, 126 themes scored best as 2), so callers bound the range (``fit_topic_model``: at least
