@@ -63,8 +63,9 @@ def report_header(name: str, *, version: DataVersion, reports: Sequence[str], sc
         for r in reports
     )
     commit = version.commit[:12] if version.commit else "not a git checkout"
-    lock = f"; dvc.lock digest {version.dvc_lock_md5} (its stages before the reports)" if version.dvc_lock_md5 \
-        else "; no dvc.lock"
+    lock = "; no dvc.lock"
+    if version.dvc_lock_md5:
+        lock = f"; dvc.lock digest {version.dvc_lock_md5} (its stages before the reports)"
     line = (f"Data version: git commit {commit}; md5 of the {version.n_inputs} input files "
             f"{version.inputs_md5}{lock}")
     shown = f'<p class="voc-scope">Showing: {html.escape(scope)}</p>' if scope else ""

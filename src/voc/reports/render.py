@@ -84,12 +84,11 @@ def execute_report(notebook: Path, executed: Path, *, parameters: Mapping[str, A
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     with _env(PLOTLY_RENDERER="notebook"):
-        pm.execute_notebook(
+        nb = pm.execute_notebook(
             str(notebook), str(executed), parameters=dict(parameters), kernel_name=kernel_name,
             cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False, execution_timeout=timeout_s,
         )
-    nb = nbformat.read(executed, as_version=4)
-    write_text(nbformat.writes(strip_run_noise(nb)) + "\n", executed)
+    write_text(nbformat.writes(strip_run_noise(nb)) + "\n", executed)   # over papermill's copy
 
 
 _RUN_TIMES = ("start_time", "end_time", "duration")
