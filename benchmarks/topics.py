@@ -14,6 +14,9 @@ Methods, all on the same MiniLM embeddings:
                    theme, "silhouette" cuts the theme dendrogram where the items separate best);
   ours_best_cut    (or ours_one_se) the same with the other topics.merge_one_se setting: the cut with the best
                    silhouette, or the fewest themes within one standard error of it;
+  ours_unit_sentence  (clothing reviews) the same with ``topics.unit: sentence``: themes fitted on the reviews'
+                   sentences, an item's theme its primary one; ``ours_unit_sentence_minus_baseline`` compares it
+                   with every other method as ``ours_minus_baseline`` does for ours;
   bertopic_default BERTopic() with its default UMAP/HDBSCAN/vectorizer (UMAP seeded so seeds are comparable);
   kmeans_k<k>      k-means on the embeddings told the true k of each label set, words by BERTopic's c-TF-IDF.
 Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes,
@@ -60,6 +63,7 @@ from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
 log = logging.getLogger("benchmarks.topics")
 DATA = ROOT.parent / "shared" / "data"
+SENTENCE_UNIT_DATASETS = ("clothing_reviews",)  # ours_unit_sentence: reviews mention several aspects each
 SEEDS = tuple(range(42, 52))  # 10 seeds: the seed-to-seed spread of NPMI is as large as the gaps between methods
 
 
@@ -167,15 +171,17 @@ def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any, de
     return [[w for w, _ in ranked[i]][:10] for i in sorted(ranked)]
 
 
-def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: tuple[Any, Any]) -> dict[str, float]:
-    """NPMI of a partition described in our vocabulary (``ours``: ``voc.topics.model._vectorizer`` of these
-    texts and our plural dedupe step or None, built once per dataset) and in sklearn's default one
-    (``shared_vocab_words``)."""
+def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: tuple[Any, Any],
+                      reference: list[str] | None = None) -> dict[str, float]:
+    """NPMI of a partition of ``texts`` described in our vocabulary (``ours``: ``voc.topics.model._vectorizer``
+    of the dataset's items and our plural dedupe step or None, built once per dataset) and in sklearn's default
+    one (``shared_vocab_words``), co-occurrence counted in ``reference`` (default: ``texts``)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
+    ref = texts if reference is None else reference
     return {
-        "npmi_vocab_ours": npmi_coherence(shared_vocab_words(texts, topics, *ours), texts),
-        "npmi_vocab_default": npmi_coherence(shared_vocab_words(texts, topics, CountVectorizer()), texts),
+        "npmi_vocab_ours": npmi_coherence(shared_vocab_words(texts, topics, *ours), ref),
+        "npmi_vocab_default": npmi_coherence(shared_vocab_words(texts, topics, CountVectorizer()), ref),
     }
 
 
@@ -221,6 +227,35 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
     return out
 
 
+def run_ours_sentences(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfig,
+                       st_model: Any) -> dict[str, Any]:
+    """Ours with ``topics.unit: sentence``, as the topics stage runs it: the themes are fitted on the sentences
+    (``ds["sentences"]``, their vectors ``ds["sentence_embeddings"]``); an item's theme for AMI is its primary
+    one (the theme of most of its words). NPMI is scored against the items, as for every method; the shared
+    vocabularies describe each theme by its sentences, which are its members."""
+    from voc.topics.mentions import build_mentions, centroid_similarity, items_from_mentions
+    from voc.topics.model import theme_centroids
+
+    sentences, semb = ds["sentences"], ds["sentence_embeddings"]
+    texts = sentences["sentence"].to_list()
+    start = time.perf_counter()
+    result = fit_topic_model(texts, semb, config=cfg, seed=seed, embedding_model=st_model,
+                             reducer=CachedLayout(layout))
+    sim = centroid_similarity(semb, result.topics, theme_centroids(semb, result.topics))
+    mentions = build_mentions(sentences, result.topics, sim, result.info)
+    item_topics, _ = items_from_mentions(ds["feedback_ids"], mentions, result.info)
+    seconds = time.perf_counter() - start
+    out = score(item_topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds)
+    out.update({
+        "n_topics": int(len(set(result.topics.tolist()) - {-1})),
+        **shared_vocab_npmi(texts, result.topics, ds["vocab_ours"], reference=ds["texts"]),
+        "coverage": float((item_topics != -1).mean()),
+        "n_sentences": len(texts),
+        "mean_themes_per_item": float(mentions.select("feedback_id", "topic_id").unique().height / len(item_topics)),
+    })
+    return out
+
+
 def run_bertopic_default(ds: dict[str, Any], layout: np.ndarray, seed: int, st_model: Any) -> dict[str, Any]:
     from bertopic import BERTopic
 
@@ -263,12 +298,12 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def paired(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, list[float]]]:
-    """Ours minus each other method, seed by seed, for agreement and coherence: a gap smaller than the seeds'
-    spread shows here as differences of both signs."""
-    keys = [k for k in runs["ours"][0] if k.startswith(("ami_", "npmi"))]
-    return {m: {k: [round(o[k] - b[k], 4) for o, b in zip(runs["ours"], r, strict=True)] for k in keys}
-            for m, r in runs.items() if m != "ours"}
+def paired(runs: dict[str, list[dict[str, Any]]], base: str = "ours") -> dict[str, dict[str, list[float]]]:
+    """``base`` (ours) minus each other method, seed by seed, for agreement and coherence: a gap smaller than
+    the seeds' spread shows here as differences of both signs. Methods run on other seeds are left out."""
+    keys = [k for k in runs[base][0] if k.startswith(("ami_", "npmi"))]
+    return {m: {k: [round(o[k] - b[k], 4) for o, b in zip(runs[base], r, strict=True)] for k in keys}
+            for m, r in runs.items() if m != base and len(r) == len(runs[base])}
 
 
 def paired_summary(diffs: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -337,6 +372,16 @@ def main() -> None:
         alt = f"ours_merge_{other}"
         alt_se = "ours_best_cut" if cfg.merge_one_se else "ours_one_se"
         runs: dict[str, list[dict[str, Any]]] = {"ours": [], alt: [], alt_se: [], "bertopic_default": []}
+        by_sentence = name in SENTENCE_UNIT_DATASETS and cfg.unit == "item"
+        if by_sentence:
+            from voc.topics.mentions import split_sentences
+
+            items = pl.DataFrame({"feedback_id": [f"{i:07d}" for i in range(len(ds["texts"]))], "text": ds["texts"]})
+            ds["feedback_ids"] = items["feedback_id"]
+            ds["sentences"] = split_sentences(items, min_words=cfg.mentions.min_words)
+            ds["sentence_embeddings"] = cached_embeddings(f"{name}_sentences", ds["sentences"]["sentence"].to_list(),
+                                                          embedder)
+            runs["ours_unit_sentence"] = []
         runs.update({f"kmeans_k{k}": [] for k in ks})
         umap_seconds = []
         representations: dict[str, dict[str, float]] = {}
@@ -359,12 +404,20 @@ def main() -> None:
                     representations[rep] = {k: r[k] for k in ("n_topics", "npmi", "diversity", "seconds")}
                     log.info("%s seed %d ours, representation %s: %s", name, seed, rep, representations[rep])
             log.info("%s seed %d ours, merge %s: %s", name, seed, other, runs[alt][-1])
+            if by_sentence:
+                semb = ds["sentence_embeddings"]
+                init = make_reducer(cfg, seed=seed, n_items=semb.shape[0]).init
+                layout_s = umap_layout(f"{name}_sentences", semb, seed, init=init, n_neighbors=cfg.n_neighbors,
+                                       n_components=cfg.n_components)
+                runs["ours_unit_sentence"].append(run_ours_sentences(ds, layout_s, seed, cfg, st_model))
+                log.info("%s seed %d ours, unit sentence: %s", name, seed, runs["ours_unit_sentence"][-1])
             runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model))
             log.info("%s seed %d bertopic: %s", name, seed, runs["bertopic_default"][-1])
             for k in ks:
                 runs[f"kmeans_k{k}"].append(run_kmeans(ds, seed, k, st_model))
                 log.info("%s seed %d kmeans k=%d: %s", name, seed, k, runs[f"kmeans_k{k}"][-1])
         results["datasets"][name] = {
+            "command": results["command"],  # a run of some datasets keeps the others' results and commands
             "seeds": seeds,
             "n_items": len(ds["texts"]),
             "labels": {k: len(set(v)) for k, v in ds["labels"].items()},
@@ -373,6 +426,8 @@ def main() -> None:
             "methods": {m: summarise(r) for m, r in runs.items()},
             "ours_minus_baseline_per_seed": (diffs := paired(runs)),
             "ours_minus_baseline": paired_summary(diffs),
+            **({"ours_unit_sentence_minus_baseline": paired_summary(paired(runs, base="ours_unit_sentence"))}
+               if by_sentence else {}),
             "reference_labels": label_reference(ds),
             "per_seed": runs,
             "representations_first_seed": representations,
@@ -380,8 +435,11 @@ def main() -> None:
     out = ROOT / "benchmarks" / "results" / "topics.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists():
-        earlier = json.loads(out.read_text(encoding="utf-8")).get("datasets", {})
-        results["datasets"] = {**{k: v for k, v in earlier.items() if k not in datasets}, **results["datasets"]}
+        before = json.loads(out.read_text(encoding="utf-8"))
+        kept = {k: v for k, v in before.get("datasets", {}).items() if k not in datasets}
+        for entry in kept.values():    # results written before datasets carried their command
+            entry.setdefault("command", before.get("command"))
+        results["datasets"] = {**kept, **results["datasets"]}
     out.write_text(json.dumps(results, indent=2, sort_keys=True, default=float) + "\n", encoding="utf-8")
     log.info("wrote %s", out)
 

@@ -34,8 +34,11 @@ from voc.topics import (  # noqa: E402
     topics_over_time,
 )
 from voc.topics.mentions import (  # noqa: E402
+    MentionsConfig,
     build_mentions,
+    centroid_similarity,
     item_themes,
+    items_from_mentions,
     nearest_themes,
     split_sentences,
     theme_presence,
@@ -46,18 +49,10 @@ from voc.topics.store import ThemeIndex, save_topic_model  # noqa: E402
 log = logging.getLogger("voc.pipeline.topics")
 
 
-def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: np.ndarray, topics: np.ndarray,
-              info: pl.DataFrame, embedder: Embedder) -> tuple[pl.DataFrame | None, dict[str, object] | None]:
-    """Theme mentions per sentence (data/processed/theme_mentions.parquet), with a sentence embedding cache.
-
-    Returns the mentions (None when they are disabled) and their figures for topics.json."""
-    mcfg = cfg.mentions
-    sentences = split_sentences(docs_frame if mcfg.enabled else docs_frame.clear(), min_words=mcfg.min_words)
-    if not mcfg.enabled:                 # an empty table, so insights falls back to one theme per item
-        empty = np.zeros(0, dtype=np.int32)
-        write_parquet(build_mentions(sentences, empty, empty.astype(np.float32), info, sentiment=[]),
-                      root / "data/processed/theme_mentions.parquet")
-        return None, None
+def _sentence_vectors(root: Path, mcfg: MentionsConfig, sentences: pl.DataFrame,
+                      embedder: Embedder) -> tuple[np.ndarray, int]:
+    """Unit-length vectors of ``sentences`` (one row each) and how many had to be embedded; the sentence cache
+    (data/cache/sentence_embeddings.parquet) keeps the vectors of these sentences only."""
     keyed = sentences.select(pl.format("{}#{}", "feedback_id", "sentence_no").alias("feedback_id"),
                              pl.col("sentence").alias("text"))
     cache_path = root / "data/cache/sentence_embeddings.parquet"
@@ -68,23 +63,45 @@ def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: n
     write_parquet(res.cache.filter(pl.col("text_hash").is_in(hashes)).sort("model", "text_hash"), cache_path)
     vectors = embeddings_matrix(keyed.select("feedback_id").join(res.embeddings, on="feedback_id", how="left",
                                                                  maintain_order="left"))
-    ids, sim = nearest_themes(vectors, theme_centroids(matrix, topics), min_similarity=mcfg.min_similarity)
-    mentions = build_mentions(sentences, ids, sim, info, sentiment=vader_scores(sentences["sentence"].to_list()))
-    write_parquet(mentions, root / "data/processed/theme_mentions.parquet")
+    return vectors, res.n_embedded
+
+
+def _mention_stats(sentences: pl.DataFrame, mentions: pl.DataFrame, n_items: int,
+                   n_embedded: int) -> dict[str, object]:
+    """The mention figures for topics.json."""
     per_item = item_themes(mentions)
-    n_items = docs_frame.height
     stats: dict[str, object] = {
         "n_sentences": sentences.height,
         "n_mentions": mentions.height,
-        "sentences_embedded": res.n_embedded,
+        "sentences_embedded": n_embedded,
         "sentence_coverage": round(mentions.height / sentences.height, 4) if sentences.height else None,
         "items_with_mention": per_item.height,
         "mean_themes_per_item": round(float(per_item["n_themes"].sum()) / n_items, 4) if n_items else None,
         "multi_theme_share": round(float((per_item["n_themes"] > 1).sum()) / n_items, 4) if n_items else None,
     }
     log.info("mentions: %d sentences (%d embedded), %d mentions, %.2f themes per item", sentences.height,
-             res.n_embedded, mentions.height, stats["mean_themes_per_item"] or 0.0)
-    return mentions, stats
+             n_embedded, mentions.height, stats["mean_themes_per_item"] or 0.0)
+    return stats
+
+
+def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: np.ndarray, topics: np.ndarray,
+              info: pl.DataFrame, embedder: Embedder) -> tuple[pl.DataFrame | None, dict[str, object] | None]:
+    """Theme mentions per sentence (data/processed/theme_mentions.parquet) of item-level themes: each sentence
+    takes the nearest theme centroid when it is close enough.
+
+    Returns the mentions (None when they are disabled) and their figures for topics.json."""
+    mcfg = cfg.mentions
+    sentences = split_sentences(docs_frame if mcfg.enabled else docs_frame.clear(), min_words=mcfg.min_words)
+    if not mcfg.enabled:                 # an empty table, so insights falls back to one theme per item
+        empty = np.zeros(0, dtype=np.int32)
+        write_parquet(build_mentions(sentences, empty, empty.astype(np.float32), info, sentiment=[]),
+                      root / "data/processed/theme_mentions.parquet")
+        return None, None
+    vectors, n_embedded = _sentence_vectors(root, mcfg, sentences, embedder)
+    ids, sim = nearest_themes(vectors, theme_centroids(matrix, topics), min_similarity=mcfg.min_similarity)
+    mentions = build_mentions(sentences, ids, sim, info, sentiment=vader_scores(sentences["sentence"].to_list()))
+    write_parquet(mentions, root / "data/processed/theme_mentions.parquet")
+    return mentions, _mention_stats(sentences, mentions, docs_frame.height, n_embedded)
 
 
 def main() -> None:
@@ -110,15 +127,34 @@ def main() -> None:
         ecfg = params.get("embed") or {}
         embedder = load_embedder(ecfg.get("backend", "sentence-transformers"), threads=ecfg.get("threads", 2),
                                  cache_dir=root / "data/models/embedders")
-        result = fit_topic_model(docs, matrix, config=cfg, seed=base.seed, embedding_model=bertopic_embedder(embedder))
+        if cfg.unit == "sentence":       # the themes are fitted on the sentences; items carry what they mention
+            if not cfg.mentions.enabled:
+                raise ValueError("topics: unit: sentence fits the themes on the sentences of topics.mentions; "
+                                 "set topics.mentions.enabled: true in params.yaml (or unit: item)")
+            sentences = split_sentences(docs_frame, min_words=cfg.mentions.min_words)
+            unit_matrix, n_embedded = _sentence_vectors(root, cfg.mentions, sentences, embedder)
+            unit_docs = sentences["sentence"].to_list()
+        else:
+            unit_docs, unit_matrix = docs, matrix
+        result = fit_topic_model(unit_docs, unit_matrix, config=cfg, seed=base.seed,
+                                 embedding_model=bertopic_embedder(embedder))
         stable = stabilise_themes(result.topics, result.info, result.centroids, registry,
                                   config=cfg.identity, pinned=taxonomy.pin)
-        topics, info, unapplied = apply_taxonomy(stable.topics, stable.info, taxonomy)
+        unit_topics, info, unapplied = apply_taxonomy(stable.topics, stable.info, taxonomy)
         if unapplied:
             log.warning("taxonomy entries for themes absent this run: %s", ", ".join(unapplied))
-        assigned = assign_topics(emb["feedback_id"], topics, info)
+        if cfg.unit == "sentence":
+            sim = centroid_similarity(unit_matrix, unit_topics, theme_centroids(unit_matrix, unit_topics))
+            mentions = build_mentions(sentences, unit_topics, sim, info, sentiment=vader_scores(unit_docs))
+            write_parquet(mentions, root / "data/processed/theme_mentions.parquet")
+            mention_stats = _mention_stats(sentences, mentions, docs_frame.height, n_embedded)
+            topics, info = items_from_mentions(emb["feedback_id"], mentions, info)
+            assigned = assign_topics(emb["feedback_id"], topics, info)
+        else:
+            topics = unit_topics
+            assigned = assign_topics(emb["feedback_id"], topics, info)
+            mentions, mention_stats = _mentions(root, cfg, docs_frame, matrix, topics, info, embedder)
         write_parquet(assigned, root / "data/processed/topics.parquet")
-        mentions, mention_stats = _mentions(root, cfg, docs_frame, matrix, topics, info, embedder)
         write_parquet(info, root / "data/processed/topic_info.parquet")
         write_parquet(topics_over_time(assigned, feedback), root / "data/processed/topics_over_time.parquet")
         customers = pl.read_parquet(root / "data/interim/customers.parquet").select("customer_id", "plan", "region")
@@ -129,19 +165,22 @@ def main() -> None:
         alerts = detect_emerging_themes(theme_presence(assigned, mentions, item_theme="fallback"), feedback,
                                         config=cfg.alerts)
         write_parquet(alerts, root / "data/processed/theme_alerts.parquet")
-        save_topic_model(result.model, ThemeIndex(matrix, topics, info), root / "data/models/topic_model")
+        save_topic_model(result.model, ThemeIndex(unit_matrix, unit_topics, info), root / "data/models/topic_model")
         write_parquet(stable.registry, reg_path)
         words = [w.split(", ")[:10] for w in info.filter(pl.col("topic_id") != OUTLIER)["top_words"].to_list()]
         n = len(topics)
         write_json(
             {
                 "n_items": n,
+                "unit": cfg.unit,            # what the themes were fitted on: items, or their sentences
+                "n_units": len(unit_docs),
                 "n_topics": int(info.filter(pl.col("topic_id") != OUTLIER).height),
                 "n_parents": int(info.filter(pl.col("topic_id") != OUTLIER)["parent_id"].n_unique()),
                 "n_leaf_themes": result.n_leaf_themes,  # HDBSCAN's themes before the silhouette cut merged any
                 "merge_silhouette": None if result.merge_silhouette is None else round(result.merge_silhouette, 4),
                 "parent_silhouette": None if result.parent_silhouette is None else round(result.parent_silhouette, 4),
                 "n_new_themes": int(info["is_new"].sum()),
+                # of the units fitted; coverage is of the items
                 "raw_outlier_share": round(float((result.raw_topics == OUTLIER).mean()), 4) if n else None,
                 "coverage": round(float((topics != OUTLIER).mean()), 4) if n else None,
                 "npmi": round(npmi_coherence(words, docs), 4),
@@ -153,7 +192,8 @@ def main() -> None:
             },
             root / "data/metrics/topics.json",
         )
-        log.info("topics: %d items, %d themes, %d alerts", n, info.height - 1, int(alerts["flagged"].sum()))
+        log.info("topics: %d items, %d themes, %d alerts", n, int(info.filter(pl.col("topic_id") != OUTLIER).height),
+                 int(alerts["flagged"].sum()))
 
 
 if __name__ == "__main__":

@@ -110,3 +110,36 @@ def test_rerun_is_byte_identical_and_uses_the_cache(workspace: Path):
         run_stage(stage, workspace)
     assert read_metrics(workspace, "embed")["n_embedded"] == 0  # every text came from the cache
     assert _digest(workspace, outs) == before
+
+
+def test_sentence_unit_themes_feed_the_downstream_stages(workspace: Path, tmp_path: Path):
+    """topics.unit: sentence on a copy of the workspace: the themes are fitted on the sentences, every item gets
+    its primary theme, its mentions are the sentences' own themes, and the stages after topics still run."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path / "ws"
+    shutil.copytree(workspace, root, ignore=shutil.ignore_patterns("reports", "topic_model"))
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    params["topics"]["unit"] = "sentence"
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    for stage in ("topics", "insights", "reports"):
+        run_stage(stage, root)
+    tm = read_metrics(root, "topics")
+    items = read(root, "data/interim/embeddings.parquet")
+    mentions = read(root, "data/processed/theme_mentions.parquet")
+    topics = read(root, "data/processed/topics.parquet")
+    info = read(root, "data/processed/topic_info.parquet")
+    assert tm["unit"] == "sentence" and tm["n_items"] == items.height
+    assert tm["n_units"] == tm["mentions"]["n_sentences"] > items.height
+    assert tm["coverage"] >= 0.85 and tm["n_topics"] >= 3
+    assert topics["feedback_id"].to_list() == items["feedback_id"].to_list()
+    # each item's theme is the one most of its mentioned words carry, and the theme table counts items
+    words = mentions.group_by("feedback_id", "topic_id").agg(pl.col("n_words").sum())
+    top = topics.join(words, on=["feedback_id", "topic_id"], how="inner").rename({"n_words": "primary_words"})
+    most = words.group_by("feedback_id").agg(pl.col("n_words").max())
+    assert top.join(most, on="feedback_id")["primary_words"].to_list() == \
+        top.join(most, on="feedback_id")["n_words"].to_list()
+    assert int(info["count"].sum()) == items.height
+    assert (root / "data/reports/themes.html").stat().st_size > 0

@@ -8,7 +8,9 @@ from voc.metrics import InsightsConfig, theme_drivers
 from voc.topics import OUTLIER
 from voc.topics.mentions import (
     build_mentions,
+    centroid_similarity,
     item_themes,
+    items_from_mentions,
     nearest_themes,
     split_sentences,
     split_text,
@@ -86,6 +88,32 @@ def test_build_mentions_and_item_themes_give_a_primary_theme_and_all_themes():
     with pytest.raises(ValueError, match="sentences but"):
         build_mentions(pl.DataFrame({"feedback_id": ["a"]}), np.zeros(2, dtype=np.int32),
                        np.zeros(2, dtype=np.float32), pl.DataFrame({"topic_id": [0], "topic_label": ["x"]}))
+
+
+def test_centroid_similarity_is_each_rows_cosine_to_its_own_theme():
+    emb = np.stack([_unit([1, 0, 0]), _unit([1, 1, 0]), _unit([0, 0, 1])])
+    centroids = {0: _unit([1, 0, 0]), 5: _unit([0, 1, 0])}
+    sim = centroid_similarity(emb, np.array([0, 5, OUTLIER]), centroids)
+    assert sim.tolist() == pytest.approx([1.0, float(_unit([1, 1, 0]) @ _unit([0, 1, 0])), 0.0])
+    with pytest.raises(ValueError, match="3 rows but 2"):
+        centroid_similarity(emb, np.array([0, 5]), centroids)
+
+
+def test_items_from_mentions_gives_primary_themes_and_recounts_items():
+    # sentence-fitted themes (topics.unit: sentence): info counted sentences, with no outlier row
+    info = pl.DataFrame({"topic_id": [0, 1, 2], "topic_label": ["app", "agent", "bill"], "count": [10, 20, 30],
+                         "top_words": ["app", "agent", "bill"], "theme_key": ["T1", "T2", "T3"]},
+                        schema_overrides={"topic_id": pl.Int32})
+    topics, items_info = items_from_mentions(pl.Series(["b", "z", "a"]), _mentions(), info)
+    assert topics.tolist() == [2, OUTLIER, 1]          # ids in the given order; z mentions nothing
+    assert items_info["topic_id"].to_list() == [OUTLIER, 0, 1, 2]
+    assert items_info["count"].to_list() == [1, 0, 1, 1]   # items, not sentences: app is a's second theme
+    outlier = items_info.row(0, named=True)
+    assert (outlier["topic_label"], outlier["top_words"], outlier["theme_key"]) == ("(no theme)", "", None)
+    assert items_info.schema == {**info.schema}
+    # every item themed: no outlier row is added
+    topics, items_info = items_from_mentions(pl.Series(["a", "b"]), _mentions(), info)
+    assert topics.tolist() == [1, 2] and items_info["topic_id"].to_list() == [0, 1, 2]
 
 
 def test_theme_presence_is_multi_label_and_keeps_the_item_theme():

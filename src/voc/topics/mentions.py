@@ -16,11 +16,11 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from voc.topics.model import OUTLIER, MentionsConfig
+from voc.topics.model import NO_THEME, OUTLIER, MentionsConfig
 
 __all__ = [
-    "SENTENCE_END", "MentionsConfig", "build_mentions", "item_themes", "nearest_themes", "split_sentences",
-    "split_text", "theme_presence", "vader_scores",
+    "SENTENCE_END", "MentionsConfig", "build_mentions", "centroid_similarity", "item_themes", "items_from_mentions",
+    "nearest_themes", "split_sentences", "split_text", "theme_presence", "vader_scores",
 ]
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,40 @@ def nearest_themes(
     sim = sims[np.arange(n), best] if n else np.zeros(0, dtype=np.float32)
     topic = np.where(sim >= min_similarity, ids[best] if n else ids[:0], OUTLIER).astype(np.int32)
     return topic, sim.astype(np.float32)
+
+
+def centroid_similarity(embeddings: np.ndarray, topics: np.ndarray, centroids: dict[int, np.ndarray]) -> np.ndarray:
+    """Cosine of each row to the centroid of its own theme (rows and centroids unit length); 0 for outliers."""
+    if len(topics) != embeddings.shape[0]:
+        raise ValueError(f"centroid_similarity: {embeddings.shape[0]} rows but {len(topics)} topic ids")
+    sim = np.zeros(len(topics), dtype=np.float32)
+    for topic_id, centroid in centroids.items():
+        rows = np.flatnonzero(np.asarray(topics) == topic_id)
+        sim[rows] = embeddings[rows].astype(np.float32) @ centroid.astype(np.float32)
+    return sim
+
+
+def items_from_mentions(
+    feedback_ids: pl.Series, mentions: pl.DataFrame, info: pl.DataFrame
+) -> tuple[np.ndarray, pl.DataFrame]:
+    """Item themes when the themes were fitted on sentences (``topics.unit: sentence``).
+
+    Returns each item's primary theme (``item_themes``; -1 for an item none of whose sentences carries a theme),
+    in the order of ``feedback_ids``, and ``info`` with ``count`` recounted as the items whose primary theme it
+    is (it counted sentences), plus a "(no theme)" row when some item has none and ``info`` lacks one.
+    """
+    primary = dict(item_themes(mentions).select("feedback_id", "primary_topic_id").iter_rows())
+    topics = np.array([primary.get(fid, OUTLIER) for fid in feedback_ids.to_list()], dtype=np.int32)
+    ids, counts = np.unique(topics, return_counts=True)
+    count_of = dict(zip(ids.tolist(), counts.tolist(), strict=True))
+    if OUTLIER in count_of and OUTLIER not in info["topic_id"].to_list():
+        # as topic_table and add_parents write the outlier row; the columns identity adds stay null
+        row = {"topic_id": OUTLIER, "topic_label": NO_THEME, "count": 0, "top_words": "", "representative": "",
+               "representatives": [], "parent_id": OUTLIER, "parent_label": NO_THEME}
+        known = {k: [v] for k, v in row.items() if k in info.columns}
+        info = pl.concat([pl.DataFrame(known, schema={k: info.schema[k] for k in known}), info], how="diagonal")
+    recount = pl.Series([count_of.get(t, 0) for t in info["topic_id"].to_list()], dtype=info.schema["count"])
+    return topics, info.with_columns(recount.alias("count")).sort("topic_id")
 
 
 def vader_scores(sentences: list[str]) -> list[float]:

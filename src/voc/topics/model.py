@@ -51,6 +51,7 @@ class MentionsConfig:
 class TopicsConfig:
     """The ``topics:`` block of params.yaml."""
 
+    unit: Literal["item", "sentence"] = "item"  # what a theme is fitted on (see the topics stage)
     min_topic_share: float = 0.005  # smallest theme as a share of the items (HDBSCAN min_cluster_size)
     min_topic_size: int = 10        # ... but never fewer items than this
     max_topic_size: int = 500       # ... and the floor never rises above this, however large the corpus
