@@ -17,6 +17,8 @@ Methods, all on the same MiniLM embeddings:
   ours_unit_sentence  (clothing reviews) the same with ``topics.unit: sentence``: themes fitted on the reviews'
                    sentences, an item's theme its primary one; ``ours_unit_sentence_minus_baseline`` compares it
                    with every other method as ``ours_minus_baseline`` does for ours;
+  kmeans_sentences_first_seed  k-means on the reviews' sentence vectors told ours_unit_sentence's theme
+                   count, scored as that row (first seed only: k-means on 100k sentences takes minutes);
   bertopic_default BERTopic() with its default UMAP/HDBSCAN/vectorizer (UMAP seeded so seeds are comparable);
   kmeans_k<k>      k-means on the embeddings told the true k of each label set, words by BERTopic's c-TF-IDF.
 Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes,
@@ -231,28 +233,51 @@ def run_ours_sentences(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: T
                        st_model: Any) -> dict[str, Any]:
     """Ours with ``topics.unit: sentence``, as the topics stage runs it: the themes are fitted on the sentences
     (``ds["sentences"]``, their vectors ``ds["sentence_embeddings"]``); an item's theme for AMI is its primary
-    one (the theme of most of its words). NPMI is scored against the items, as for every method; the shared
-    vocabularies describe each theme by its sentences, which are its members."""
-    from voc.topics.mentions import build_mentions, centroid_similarity, items_from_mentions
-    from voc.topics.model import theme_centroids
+    one (the theme of most of its words). NPMI is co-occurrence in the items, as for every method. The shared
+    vocabularies describe each theme by its members, the sentences (``npmi_vocab_*``), and also, as for the
+    item methods, by the items whose primary theme it is (``npmi_vocab_*_items``). ``n_topics`` counts the
+    themes of the sentences, ``raw_outlier_share`` is of the sentences, ``coverage`` of the items."""
+    from voc.topics.mentions import items_from_mentions, sentence_theme_mentions
 
     sentences, semb = ds["sentences"], ds["sentence_embeddings"]
     texts = sentences["sentence"].to_list()
     start = time.perf_counter()
     result = fit_topic_model(texts, semb, config=cfg, seed=seed, embedding_model=st_model,
                              reducer=CachedLayout(layout))
-    sim = centroid_similarity(semb, result.topics, theme_centroids(semb, result.topics))
-    mentions = build_mentions(sentences, result.topics, sim, result.info)
+    mentions = sentence_theme_mentions(sentences, semb, result.topics, result.info)
     item_topics, _ = items_from_mentions(ds["feedback_ids"], mentions, result.info)
     seconds = time.perf_counter() - start
     out = score(item_topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds)
+    out = {**out, **{f"{k}_items": out[k] for k in ("npmi_vocab_ours", "npmi_vocab_default")}}
     out.update({
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
         **shared_vocab_npmi(texts, result.topics, ds["vocab_ours"], reference=ds["texts"]),
-        "coverage": float((item_topics != -1).mean()),
         "n_sentences": len(texts),
         "mean_themes_per_item": float(mentions.select("feedback_id", "topic_id").unique().height / len(item_topics)),
     })
+    return out
+
+
+def run_kmeans_sentences(ds: dict[str, Any], seed: int, k: int) -> dict[str, Any]:
+    """The like-for-like baseline of ``ours_unit_sentence``: k-means on the sentence vectors, told ``k`` (ours'
+    theme count on the sentences), each item's theme its primary one, described and scored as that row."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    from voc.topics.mentions import items_from_mentions, sentence_theme_mentions
+
+    sentences, semb = ds["sentences"], ds["sentence_embeddings"]
+    texts = sentences["sentence"].to_list()
+    clusters = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(semb).astype(np.int32)
+    info = pl.DataFrame({"topic_id": np.arange(k, dtype=np.int32), "topic_label": [str(i) for i in range(k)],
+                         "count": np.bincount(clusters, minlength=k).astype(np.int64)})
+    mentions = sentence_theme_mentions(sentences, semb, clusters, info)
+    item_topics, _ = items_from_mentions(ds["feedback_ids"], mentions, info)
+    items = shared_vocab_npmi(ds["texts"], item_topics, ds["vocab_ours"])
+    out: dict[str, Any] = {"k": k, **shared_vocab_npmi(texts, clusters, ds["vocab_ours"], reference=ds["texts"]),
+                           **{f"{key}_items": v for key, v in items.items()}}
+    for label, values in ds["labels"].items():
+        out[f"ami_{label}"] = float(adjusted_mutual_info_score(values, item_topics))
     return out
 
 
@@ -300,10 +325,10 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def paired(runs: dict[str, list[dict[str, Any]]], base: str = "ours") -> dict[str, dict[str, list[float]]]:
     """``base`` (ours) minus each other method, seed by seed, for agreement and coherence: a gap smaller than
-    the seeds' spread shows here as differences of both signs. Methods run on other seeds are left out."""
+    the seeds' spread shows here as differences of both signs. A figure the other method lacks is left out."""
     keys = [k for k in runs[base][0] if k.startswith(("ami_", "npmi"))]
-    return {m: {k: [round(o[k] - b[k], 4) for o, b in zip(runs[base], r, strict=True)] for k in keys}
-            for m, r in runs.items() if m != base and len(r) == len(runs[base])}
+    return {m: {k: [round(o[k] - b[k], 4) for o, b in zip(runs[base], r, strict=True)] for k in keys if k in r[0]}
+            for m, r in runs.items() if m != base}
 
 
 def paired_summary(diffs: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -353,6 +378,8 @@ def main() -> None:
     seeds = [int(x) for x in args.seeds.split(",")]
     params = read_params(args.params)
     cfg = load_section(params, "topics", TopicsConfig)
+    if cfg.unit != "item":    # ours is the item-level fit; ours_unit_sentence is the sentence-level one
+        raise SystemExit(f"{args.params}: topics.unit is {cfg.unit!r}; the benchmark's ours row needs unit: item")
     st_model = embedder().model
     results: dict[str, Any] = {
         "command": f"python benchmarks/topics.py --datasets {args.datasets} --seeds {args.seeds}",
@@ -372,7 +399,7 @@ def main() -> None:
         alt = f"ours_merge_{other}"
         alt_se = "ours_best_cut" if cfg.merge_one_se else "ours_one_se"
         runs: dict[str, list[dict[str, Any]]] = {"ours": [], alt: [], alt_se: [], "bertopic_default": []}
-        by_sentence = name in SENTENCE_UNIT_DATASETS and cfg.unit == "item"
+        by_sentence = name in SENTENCE_UNIT_DATASETS
         if by_sentence:
             from voc.topics.mentions import split_sentences
 
@@ -411,6 +438,9 @@ def main() -> None:
                                        n_components=cfg.n_components)
                 runs["ours_unit_sentence"].append(run_ours_sentences(ds, layout_s, seed, cfg, st_model))
                 log.info("%s seed %d ours, unit sentence: %s", name, seed, runs["ours_unit_sentence"][-1])
+                if seed == seeds[0]:   # k-means on the sentences, told ours' theme count: one seed (minutes)
+                    kmeans_sentences = run_kmeans_sentences(ds, seed, runs["ours_unit_sentence"][-1]["n_topics"])
+                    log.info("%s seed %d k-means on the sentences: %s", name, seed, kmeans_sentences)
             runs["bertopic_default"].append(run_bertopic_default(ds, layout, seed, st_model))
             log.info("%s seed %d bertopic: %s", name, seed, runs["bertopic_default"][-1])
             for k in ks:
@@ -426,8 +456,8 @@ def main() -> None:
             "methods": {m: summarise(r) for m, r in runs.items()},
             "ours_minus_baseline_per_seed": (diffs := paired(runs)),
             "ours_minus_baseline": paired_summary(diffs),
-            **({"ours_unit_sentence_minus_baseline": paired_summary(paired(runs, base="ours_unit_sentence"))}
-               if by_sentence else {}),
+            **({"ours_unit_sentence_minus_baseline": paired_summary(paired(runs, base="ours_unit_sentence")),
+                "kmeans_sentences_first_seed": kmeans_sentences} if by_sentence else {}),
             "reference_labels": label_reference(ds),
             "per_seed": runs,
             "representations_first_seed": representations,

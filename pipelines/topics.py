@@ -27,6 +27,7 @@ from voc.topics import (  # noqa: E402
     fit_topic_model,
     npmi_coherence,
     parse_taxonomy,
+    registry_for_unit,
     stabilise_themes,
     theme_centroids,
     theme_shares,
@@ -36,10 +37,10 @@ from voc.topics import (  # noqa: E402
 from voc.topics.mentions import (  # noqa: E402
     MentionsConfig,
     build_mentions,
-    centroid_similarity,
     item_themes,
     items_from_mentions,
     nearest_themes,
+    sentence_theme_mentions,
     split_sentences,
     theme_presence,
     vader_scores,
@@ -121,16 +122,13 @@ def main() -> None:
             yaml.safe_load(tax_path.read_text(encoding="utf-8")) if tax_path.exists() else None, source=str(tax_path)
         )
         reg_path = root / "data/models/theme_registry.parquet"
-        registry = pl.read_parquet(reg_path) if reg_path.exists() else None
+        registry = registry_for_unit(pl.read_parquet(reg_path), cfg.unit) if reg_path.exists() else None
         docs, matrix = docs_frame["text"].to_list(), embeddings_matrix(emb)
         # the embed stage's backend: mention sentences must land in the same vector space as the items
         ecfg = params.get("embed") or {}
         embedder = load_embedder(ecfg.get("backend", "sentence-transformers"), threads=ecfg.get("threads", 2),
                                  cache_dir=root / "data/models/embedders")
         if cfg.unit == "sentence":       # the themes are fitted on the sentences; items carry what they mention
-            if not cfg.mentions.enabled:
-                raise ValueError("topics: unit: sentence fits the themes on the sentences of topics.mentions; "
-                                 "set topics.mentions.enabled: true in params.yaml (or unit: item)")
             sentences = split_sentences(docs_frame, min_words=cfg.mentions.min_words)
             unit_matrix, n_embedded = _sentence_vectors(root, cfg.mentions, sentences, embedder)
             unit_docs = sentences["sentence"].to_list()
@@ -144,8 +142,8 @@ def main() -> None:
         if unapplied:
             log.warning("taxonomy entries for themes absent this run: %s", ", ".join(unapplied))
         if cfg.unit == "sentence":
-            sim = centroid_similarity(unit_matrix, unit_topics, theme_centroids(unit_matrix, unit_topics))
-            mentions = build_mentions(sentences, unit_topics, sim, info, sentiment=vader_scores(unit_docs))
+            mentions = sentence_theme_mentions(sentences, unit_matrix, unit_topics, info,
+                                               sentiment=vader_scores(unit_docs))
             write_parquet(mentions, root / "data/processed/theme_mentions.parquet")
             mention_stats = _mention_stats(sentences, mentions, docs_frame.height, n_embedded)
             topics, info = items_from_mentions(emb["feedback_id"], mentions, info)
@@ -166,7 +164,7 @@ def main() -> None:
                                         config=cfg.alerts)
         write_parquet(alerts, root / "data/processed/theme_alerts.parquet")
         save_topic_model(result.model, ThemeIndex(unit_matrix, unit_topics, info), root / "data/models/topic_model")
-        write_parquet(stable.registry, reg_path)
+        write_parquet(stable.registry.with_columns(pl.lit(cfg.unit).alias("unit")), reg_path)
         words = [w.split(", ")[:10] for w in info.filter(pl.col("topic_id") != OUTLIER)["top_words"].to_list()]
         n = len(topics)
         write_json(

@@ -101,13 +101,12 @@ def test_cfpb_vocabulary_has_no_redaction_marks_or_bridged_negations():
 def test_clothing_review_sentences_give_aspect_themes():
     """``topics.unit: sentence`` on 1,500 clothing reviews: the themes fitted on the sentences are aspects
     (size, colour, fabric) rather than garments, and a review carries several of them. On all 22,628 reviews
-    the sentence themes' words are also more coherent (NPMI) than the item themes' and k-means'
-    (benchmarks/results/topics.json, ``ours_unit_sentence``)."""
+    the sentence themes' words score a higher NPMI in our vocabulary than the item themes' and k-means', and
+    level with k-means k=6 in sklearn's default one (benchmarks/results/topics.json, ``ours_unit_sentence``)."""
     from dataclasses import replace
 
     from voc.embedding import embed_texts, embeddings_matrix, load_embedder
-    from voc.topics.mentions import build_mentions, centroid_similarity, items_from_mentions, split_sentences
-    from voc.topics.model import theme_centroids
+    from voc.topics.mentions import items_from_mentions, sentence_theme_mentions, split_sentences
 
     frame = pl.read_csv(SHARED / "reviews_womens_clothing" / "Womens Clothing E-Commerce Reviews.csv")
     texts = frame.filter(pl.col("Review Text").is_not_null()).sample(1500, seed=7, shuffle=True)["Review Text"]
@@ -120,13 +119,11 @@ def test_clothing_review_sentences_give_aspect_themes():
     emb = embeddings_matrix(keyed.select("feedback_id").join(embedded.embeddings, on="feedback_id",
                                                              maintain_order="left"))
     result = fit_topic_model(sentences["sentence"].to_list(), emb, config=cfg, seed=42)
-    sim = centroid_similarity(emb, result.topics, theme_centroids(emb, result.topics))
-    mentions = build_mentions(sentences, result.topics, sim, result.info)
+    mentions = sentence_theme_mentions(sentences, emb, result.topics, result.info)
     item_topics, info = items_from_mentions(items["feedback_id"], mentions, result.info)
     heads = [set(w.split(", ")[:3]) for w in info.filter(pl.col("topic_id") != -1)["top_words"].to_list()]
-    for aspect in ({"size", "small", "medium", "large"}, {"color", "colors", "blue", "black"},
-                   {"fabric", "material", "soft"}):
-        assert any(head & aspect for head in heads), (aspect, heads)
+    for aspect in ("size", "color", "fabric"):   # each leads a theme or is among its first three words
+        assert any(aspect in head for head in heads), (aspect, heads)
     assert (item_topics != -1).mean() >= 0.85
     per_item = mentions.select("feedback_id", "topic_id").unique().height / items.height
     assert per_item >= 1.5, per_item

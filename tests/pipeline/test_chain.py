@@ -124,7 +124,7 @@ def test_sentence_unit_themes_feed_the_downstream_stages(workspace: Path, tmp_pa
     params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
     params["topics"]["unit"] = "sentence"
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
-    for stage in ("topics", "insights", "reports"):
+    for stage in ("topics", "insights", "churn", "reports"):
         run_stage(stage, root)
     tm = read_metrics(root, "topics")
     items = read(root, "data/interim/embeddings.parquet")
@@ -134,12 +134,18 @@ def test_sentence_unit_themes_feed_the_downstream_stages(workspace: Path, tmp_pa
     assert tm["unit"] == "sentence" and tm["n_items"] == items.height
     assert tm["n_units"] == tm["mentions"]["n_sentences"] > items.height
     assert tm["coverage"] >= 0.85 and tm["n_topics"] >= 3
+    # every sentence the fit themed is a mention (outliers reassigned: all of them), under its own theme
+    assert mentions.height == tm["mentions"]["n_mentions"] == tm["n_units"]
     assert topics["feedback_id"].to_list() == items["feedback_id"].to_list()
     # each item's theme is the one most of its mentioned words carry, and the theme table counts items
     words = mentions.group_by("feedback_id", "topic_id").agg(pl.col("n_words").sum())
     top = topics.join(words, on=["feedback_id", "topic_id"], how="inner").rename({"n_words": "primary_words"})
+    assert top.height == topics.filter(pl.col("topic_id") != -1).height   # each item's theme is one it mentions
     most = words.group_by("feedback_id").agg(pl.col("n_words").max())
     assert top.join(most, on="feedback_id")["primary_words"].to_list() == \
         top.join(most, on="feedback_id")["n_words"].to_list()
     assert int(info["count"].sum()) == items.height
+    # the item-level registry of the copied workspace is not reused: every sentence theme is new
+    assert tm["n_new_themes"] == tm["n_topics"]
+    assert set(read(root, "data/models/theme_registry.parquet")["unit"].unique()) == {"sentence"}
     assert (root / "data/reports/themes.html").stat().st_size > 0

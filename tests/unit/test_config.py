@@ -57,3 +57,12 @@ def test_read_params_and_base(tmp_path):
     assert base == BaseConfig(seed=7, timezone="UTC", currency="GBP")
     with pytest.raises(ConfigError, match="not found"):
         read_params(tmp_path / "missing.yaml")
+
+
+def test_sentence_unit_needs_mentions():
+    from voc.topics import TopicsConfig
+
+    params = {"topics": {"unit": "sentence", "mentions": {"enabled": False}}}
+    with pytest.raises(ValueError, match="topics.unit: sentence .* topics.mentions.enabled: true"):
+        build(TopicsConfig, params["topics"], where="topics")
+    assert build(TopicsConfig, {"unit": "sentence"}, where="topics").unit == "sentence"

@@ -9,6 +9,7 @@ from voc.topics import (
     Taxonomy,
     add_parents,
     apply_taxonomy,
+    empty_registry,
     npmi_coherence,
     parse_taxonomy,
     stabilise_themes,
@@ -166,3 +167,18 @@ def test_parents_from_given_groups():
     assert out["parent_id"].to_list() == [-1, 0, 1, 0]
     with pytest.raises(ValueError, match=r"no group for themes \[2\]"):
         add_parents(info, cents, groups={0: 0, 1: 0})
+
+
+def test_registry_for_unit_starts_afresh_when_the_unit_changes(caplog):
+    from voc.topics import registry_for_unit
+
+    reg = empty_registry(3)
+    assert registry_for_unit(reg, "item").columns == reg.columns           # written before the unit column
+    assert registry_for_unit(reg.with_columns(pl.lit("item").alias("unit")), "item").columns == reg.columns
+    with caplog.at_level("WARNING"):
+        assert registry_for_unit(reg, "sentence") is None                   # item themes, sentence unit
+    assert "fresh registry" in caplog.text
+    stored = pl.concat([reg, pl.DataFrame({"theme_key": ["T001"]}, schema={"theme_key": pl.String})],
+                       how="diagonal").with_columns(pl.lit("sentence").alias("unit"))
+    assert registry_for_unit(stored, "item") is None
+    assert registry_for_unit(stored, "sentence").height == 1

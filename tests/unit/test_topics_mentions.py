@@ -99,21 +99,35 @@ def test_centroid_similarity_is_each_rows_cosine_to_its_own_theme():
         centroid_similarity(emb, np.array([0, 5]), centroids)
 
 
+def _sentence_info(ids: list[int]) -> pl.DataFrame:
+    """A theme table shaped as the stage's (topic_table, add_parents, stabilise_themes), counting sentences."""
+    n = len(ids)
+    return pl.DataFrame(
+        {"topic_id": ids, "topic_label": [f"t{i}" for i in ids], "count": [10] * n, "top_words": ["w"] * n,
+         "representative": ["r"] * n, "representatives": [["r"]] * n, "parent_id": ids,
+         "parent_label": [f"t{i}" for i in ids], "theme_key": [f"T{i:03d}" for i in ids], "is_new": [True] * n,
+         "match_similarity": [None] * n},
+        schema_overrides={"topic_id": pl.Int32, "parent_id": pl.Int32, "match_similarity": pl.Float64},
+    )
+
+
 def test_items_from_mentions_gives_primary_themes_and_recounts_items():
     # sentence-fitted themes (topics.unit: sentence): info counted sentences, with no outlier row
-    info = pl.DataFrame({"topic_id": [0, 1, 2], "topic_label": ["app", "agent", "bill"], "count": [10, 20, 30],
-                         "top_words": ["app", "agent", "bill"], "theme_key": ["T1", "T2", "T3"]},
-                        schema_overrides={"topic_id": pl.Int32})
+    info = _sentence_info([0, 1, 2])
     topics, items_info = items_from_mentions(pl.Series(["b", "z", "a"]), _mentions(), info)
     assert topics.tolist() == [2, OUTLIER, 1]          # ids in the given order; z mentions nothing
     assert items_info["topic_id"].to_list() == [OUTLIER, 0, 1, 2]
     assert items_info["count"].to_list() == [1, 0, 1, 1]   # items, not sentences: app is a's second theme
     outlier = items_info.row(0, named=True)
-    assert (outlier["topic_label"], outlier["top_words"], outlier["theme_key"]) == ("(no theme)", "", None)
-    assert items_info.schema == {**info.schema}
-    # every item themed: no outlier row is added
-    topics, items_info = items_from_mentions(pl.Series(["a", "b"]), _mentions(), info)
+    assert outlier == {"topic_id": OUTLIER, "topic_label": "(no theme)", "count": 1, "top_words": "",
+                       "representative": "", "representatives": [], "parent_id": OUTLIER,
+                       "parent_label": "(no theme)", "theme_key": None, "is_new": False, "match_similarity": None}
+    assert items_info.schema == info.schema
+    # every item themed: no outlier row, and the fit's own outlier row (unthemed sentences) is dropped
+    with_outlier = pl.concat([items_info.filter(pl.col("topic_id") == OUTLIER), info])
+    topics, items_info = items_from_mentions(pl.Series(["a", "b"]), _mentions(), with_outlier)
     assert topics.tolist() == [1, 2] and items_info["topic_id"].to_list() == [0, 1, 2]
+    assert items_info["count"].to_list() == [0, 1, 1]
 
 
 def test_theme_presence_is_multi_label_and_keeps_the_item_theme():

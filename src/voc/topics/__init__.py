@@ -7,6 +7,7 @@ from voc.topics.identity import (
     apply_taxonomy,
     empty_registry,
     parse_taxonomy,
+    registry_for_unit,
     stabilise_themes,
     theme_key,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "min_cluster_size",
     "npmi_coherence",
     "parse_taxonomy",
+    "registry_for_unit",
     "silhouette_cosine",
     "stabilise_themes",
     "theme_centroids",

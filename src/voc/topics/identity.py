@@ -34,6 +34,22 @@ def empty_registry(dim: int) -> pl.DataFrame:
     return pl.DataFrame(schema=registry_schema(dim))
 
 
+def registry_for_unit(registry: pl.DataFrame, unit: str) -> pl.DataFrame | None:
+    """The registry read back from disk, if its themes were fitted on the same ``topics.unit``; else None.
+
+    The stage stores the unit in a ``unit`` column (a registry written before it had none holds item themes).
+    Matching sentence themes against item themes would hand an earlier key (and a ``taxonomy.yaml`` rename or
+    pin made for it) to a theme of another kind, so a change of unit starts a fresh registry, with a warning.
+    """
+    was = registry["unit"][0] if "unit" in registry.columns and registry.height else "item"
+    if was != unit:
+        log.warning("theme registry: its themes were fitted on the %ss, topics.unit is now %s; a fresh registry "
+                    "starts, so every theme is new and taxonomy.yaml entries keyed to earlier themes may not "
+                    "apply", was, unit)
+        return None
+    return registry.drop("unit", strict=False)
+
+
 def registry_schema(dim: int) -> dict[str, Any]:
     return {
         "theme_key": pl.String,

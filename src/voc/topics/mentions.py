@@ -20,7 +20,8 @@ from voc.topics.model import NO_THEME, OUTLIER, MentionsConfig
 
 __all__ = [
     "SENTENCE_END", "MentionsConfig", "build_mentions", "centroid_similarity", "item_themes", "items_from_mentions",
-    "nearest_themes", "split_sentences", "split_text", "theme_presence", "vader_scores",
+    "nearest_themes", "sentence_theme_mentions", "split_sentences", "split_text", "theme_presence",
+    "vader_scores",
 ]
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,19 @@ def centroid_similarity(embeddings: np.ndarray, topics: np.ndarray, centroids: d
     return sim
 
 
+def sentence_theme_mentions(
+    sentences: pl.DataFrame, embeddings: np.ndarray, topics: np.ndarray, info: pl.DataFrame, *,
+    sentiment: list[float] | None = None,
+) -> pl.DataFrame:
+    """The mentions table when the themes were fitted on ``sentences`` (``topics.unit: sentence``): each
+    sentence carries its own theme (``topics``, one per row of ``sentences`` and ``embeddings``), with its cosine
+    to that theme's centroid; no ``min_similarity`` bar, the fit already decided. See ``build_mentions``."""
+    from voc.topics.model import theme_centroids
+
+    sim = centroid_similarity(embeddings, topics, theme_centroids(embeddings, topics))
+    return build_mentions(sentences, topics, sim, info, sentiment=sentiment)
+
+
 def items_from_mentions(
     feedback_ids: pl.Series, mentions: pl.DataFrame, info: pl.DataFrame
 ) -> tuple[np.ndarray, pl.DataFrame]:
@@ -121,7 +135,8 @@ def items_from_mentions(
 
     Returns each item's primary theme (``item_themes``; -1 for an item none of whose sentences carries a theme),
     in the order of ``feedback_ids``, and ``info`` with ``count`` recounted as the items whose primary theme it
-    is (it counted sentences), plus a "(no theme)" row when some item has none and ``info`` lacks one.
+    is (it counted sentences), with a "(no theme)" row exactly when some item has none. A theme that is no
+    item's primary theme keeps its row, with count 0: its sentences are still mentions.
     """
     primary = dict(item_themes(mentions).select("feedback_id", "primary_topic_id").iter_rows())
     topics = np.array([primary.get(fid, OUTLIER) for fid in feedback_ids.to_list()], dtype=np.int32)
@@ -130,9 +145,12 @@ def items_from_mentions(
     if OUTLIER in count_of and OUTLIER not in info["topic_id"].to_list():
         # as topic_table and add_parents write the outlier row; the columns identity adds stay null
         row = {"topic_id": OUTLIER, "topic_label": NO_THEME, "count": 0, "top_words": "", "representative": "",
-               "representatives": [], "parent_id": OUTLIER, "parent_label": NO_THEME}
+               "representatives": [], "parent_id": OUTLIER, "parent_label": NO_THEME, "is_new": False}
         known = {k: [v] for k, v in row.items() if k in info.columns}
-        info = pl.concat([pl.DataFrame(known, schema={k: info.schema[k] for k in known}), info], how="diagonal")
+        outlier = pl.DataFrame(known, schema={k: info.schema[k] for k in known})
+        info = pl.concat([outlier, info], how="diagonal").select(info.columns)
+    elif OUTLIER not in count_of:      # sentences the fit left without a theme, but every item has one
+        info = info.filter(pl.col("topic_id") != OUTLIER)
     recount = pl.Series([count_of.get(t, 0) for t in info["topic_id"].to_list()], dtype=info.schema["count"])
     return topics, info.with_columns(recount.alias("count")).sort("topic_id")
 

@@ -52,7 +52,7 @@ class TopicsConfig:
     """The ``topics:`` block of params.yaml."""
 
     unit: Literal["item", "sentence"] = "item"  # what a theme is fitted on (see the topics stage)
-    min_topic_share: float = 0.005  # smallest theme as a share of the items (HDBSCAN min_cluster_size)
+    min_topic_share: float = 0.005  # smallest theme as a share of the units fitted: items, or sentences
     min_topic_size: int = 10        # ... but never fewer items than this
     max_topic_size: int = 500       # ... and the floor never rises above this, however large the corpus
     min_samples: int | None = None  # HDBSCAN min_samples; null: min_cluster_size (HDBSCAN's own default)
@@ -83,6 +83,11 @@ class TopicsConfig:
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     mentions: MentionsConfig = field(default_factory=MentionsConfig)
+
+    def __post_init__(self) -> None:
+        if self.unit == "sentence" and not self.mentions.enabled:
+            raise ValueError("params topics.unit: sentence fits the themes on the sentences of topics.mentions; "
+                             "set topics.mentions.enabled: true (or unit: item)")
 
 
 @dataclass

@@ -6,6 +6,8 @@ vocabulary but not our analyzer, so a reloaded BERTopic counts single words only
 ``index.npz`` (the training embeddings and their final theme ids) and ``themes.parquet`` (the theme table).
 Assignment is a nearest-neighbour vote over the training items in embedding space, so a training item gets
 back exactly the theme it was given, and a new item the theme of the training items it is closest to.
+With ``topics.unit: sentence`` the training units are sentences: assign themes to sentence vectors, then give
+each item its primary theme with ``voc.topics.mentions.items_from_mentions``, as the stage does.
 """
 
 from __future__ import annotations
