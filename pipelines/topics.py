@@ -147,11 +147,10 @@ def main() -> None:
             write_parquet(mentions, root / "data/processed/theme_mentions.parquet")
             mention_stats = _mention_stats(sentences, mentions, docs_frame.height, n_embedded)
             topics, info = items_from_mentions(emb["feedback_id"], mentions, info)
-            assigned = assign_topics(emb["feedback_id"], topics, info)
         else:
             topics = unit_topics
-            assigned = assign_topics(emb["feedback_id"], topics, info)
             mentions, mention_stats = _mentions(root, cfg, docs_frame, matrix, topics, info, embedder)
+        assigned = assign_topics(emb["feedback_id"], topics, info)
         write_parquet(assigned, root / "data/processed/topics.parquet")
         write_parquet(info, root / "data/processed/topic_info.parquet")
         write_parquet(topics_over_time(assigned, feedback), root / "data/processed/topics_over_time.parquet")
