@@ -14,7 +14,7 @@ import yaml  # noqa: E402
 
 from pipelines._common import setup, timed  # noqa: E402
 from voc.config import load_section  # noqa: E402
-from voc.embedding import Embedder, embed_texts, embeddings_matrix, load_embedder  # noqa: E402
+from voc.embedding import Embedder, embeddings_matrix, load_embedder  # noqa: E402
 from voc.embedding.base import hash_texts  # noqa: E402
 from voc.io import write_json, write_parquet  # noqa: E402
 from voc.topics import (  # noqa: E402
@@ -37,6 +37,7 @@ from voc.topics import (  # noqa: E402
 from voc.topics.mentions import (  # noqa: E402
     MentionsConfig,
     build_mentions,
+    embed_sentences,
     item_themes,
     items_from_mentions,
     nearest_themes,
@@ -54,16 +55,12 @@ def _sentence_vectors(root: Path, mcfg: MentionsConfig, sentences: pl.DataFrame,
                       embedder: Embedder) -> tuple[np.ndarray, int]:
     """Unit-length vectors of ``sentences`` (one row each) and how many had to be embedded; the sentence cache
     (data/cache/sentence_embeddings.parquet) keeps the vectors of these sentences only."""
-    keyed = sentences.select(pl.format("{}#{}", "feedback_id", "sentence_no").alias("feedback_id"),
-                             pl.col("sentence").alias("text"))
     cache_path = root / "data/cache/sentence_embeddings.parquet"
     caches = [pl.read_parquet(p) for p in (root / "data/cache/embeddings.parquet", cache_path) if p.exists()]
     cache = pl.concat(caches).unique(["model", "text_hash"], keep="first") if caches else None
-    res = embed_texts(keyed, embedder, cache=cache, batch_size=mcfg.batch_size, max_words=None, show_progress=True)
-    hashes = hash_texts(keyed["text"]).unique().implode()
+    vectors, res = embed_sentences(sentences, embedder, cache=cache, batch_size=mcfg.batch_size)
+    hashes = hash_texts(sentences["sentence"]).unique().implode()
     write_parquet(res.cache.filter(pl.col("text_hash").is_in(hashes)).sort("model", "text_hash"), cache_path)
-    vectors = embeddings_matrix(keyed.select("feedback_id").join(res.embeddings, on="feedback_id", how="left",
-                                                                 maintain_order="left"))
     return vectors, res.n_embedded
 
 

@@ -105,19 +105,15 @@ def test_clothing_review_sentences_give_aspect_themes():
     level with k-means k=6 in sklearn's default one (benchmarks/results/topics.json, ``ours_unit_sentence``)."""
     from dataclasses import replace
 
-    from voc.embedding import embed_texts, embeddings_matrix, load_embedder
-    from voc.topics.mentions import items_from_mentions, sentence_theme_mentions, split_sentences
+    from voc.embedding import load_embedder
+    from voc.topics.mentions import embed_sentences, items_from_mentions, sentence_theme_mentions, split_sentences
 
     frame = pl.read_csv(SHARED / "reviews_womens_clothing" / "Womens Clothing E-Commerce Reviews.csv")
     texts = frame.filter(pl.col("Review Text").is_not_null()).sample(1000, seed=7, shuffle=True)["Review Text"]
     items = pl.DataFrame({"feedback_id": [f"{i:05d}" for i in range(texts.len())], "text": texts})
     cfg = replace(_config(), unit="sentence")
     sentences = split_sentences(items, min_words=cfg.mentions.min_words)
-    keyed = sentences.select(pl.format("{}#{}", "feedback_id", "sentence_no").alias("feedback_id"),
-                             pl.col("sentence").alias("text"))
-    embedded = embed_texts(keyed, load_embedder(threads=2), batch_size=128, max_words=None, show_progress=False)
-    emb = embeddings_matrix(keyed.select("feedback_id").join(embedded.embeddings, on="feedback_id",
-                                                             maintain_order="left"))
+    emb, _ = embed_sentences(sentences, load_embedder(threads=2), show_progress=False)
     result = fit_topic_model(sentences["sentence"].to_list(), emb, config=cfg, seed=42)
     mentions = sentence_theme_mentions(sentences, emb, result.topics, result.info)
     item_topics, info = items_from_mentions(items["feedback_id"], mentions, result.info)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -19,7 +19,8 @@ import polars as pl
 from voc.topics.model import NO_THEME, OUTLIER, MentionsConfig
 
 __all__ = [
-    "SENTENCE_END", "MentionsConfig", "build_mentions", "centroid_similarity", "item_themes", "items_from_mentions",
+    "SENTENCE_END", "MentionsConfig", "build_mentions", "centroid_similarity", "embed_sentences", "item_themes",
+    "items_from_mentions",
     "nearest_themes", "sentence_theme_mentions", "split_sentences", "split_text", "theme_presence",
     "vader_scores",
 ]
@@ -81,6 +82,24 @@ def split_sentences(items: pl.DataFrame, *, min_words: int) -> pl.DataFrame:
     return frame.with_columns(
         pl.col("sentence").str.split(" ").list.len().cast(pl.Int32).alias("n_words")
     ).sort("feedback_id", "sentence_no")
+
+
+def embed_sentences(
+    sentences: pl.DataFrame, embedder: Any, *, cache: pl.DataFrame | None = None, batch_size: int = 128,
+    show_progress: bool = True,
+) -> tuple[np.ndarray, Any]:
+    """Unit-length vectors of ``sentences`` (``split_sentences``' table), one row each in its order, and the
+    ``voc.embedding.embed_texts`` result (its ``cache`` and ``n_embedded``). Sentences are keyed
+    ``feedback_id#sentence_no`` and never chunked."""
+    from voc.embedding import embed_texts, embeddings_matrix
+
+    keyed = sentences.select(pl.format("{}#{}", "feedback_id", "sentence_no").alias("feedback_id"),
+                             pl.col("sentence").alias("text"))
+    res = embed_texts(keyed, embedder, cache=cache, batch_size=batch_size, max_words=None,
+                      show_progress=show_progress)
+    vectors = embeddings_matrix(keyed.select("feedback_id").join(res.embeddings, on="feedback_id", how="left",
+                                                                 maintain_order="left"))
+    return vectors, res
 
 
 def nearest_themes(
