@@ -3,11 +3,13 @@
     python benchmarks/topics.py                 # all datasets, 10 seeds; writes benchmarks/results/topics.json
     python benchmarks/topics.py --embed-only    # only fill the embedding cache under benchmarks/cache/
 
-Datasets (in ../shared/data): the CFPB complaint narratives with their Product label, the Bitext support
-utterances with their category and intent labels, and the women's clothing reviews with their department and
-class labels (the reviews with a text and a department). Reviews talk about fit, fabric and size as well as
-the garment, so no partition matches those labels closely; the reviews are here above all for the coherence
-of themes in natural customer language, which the machine-generated Bitext utterances are not.
+Datasets: the generated sample with the themes its generator planted (``theme``: each item's primary one;
+``theme_single``: the items with one planted theme only; read from the pipeline's ingest and embed outputs, so
+run ``make report`` first), and in ../shared/data the CFPB complaint narratives with their Product label, the
+Bitext support utterances with their category and intent labels, and the women's clothing reviews with their
+department and class labels (the reviews with a text and a department). Reviews talk about fit, fabric and size
+as well as the garment, so no partition matches those labels closely; the reviews are here above all for the
+coherence of themes in natural customer language, which the machine-generated Bitext utterances are not.
 Methods, all on the same MiniLM embeddings:
   ours             voc.topics.fit_topic_model with the params.yaml defaults (not told k);
   ours_merge_<m>   the same with the other topics.merge setting (the ablation: "none" keeps every HDBSCAN
@@ -21,29 +23,35 @@ Methods, all on the same MiniLM embeddings:
                    count, scored as that row (first seed only: k-means on 100k sentences takes minutes);
   bertopic_default BERTopic() with its default UMAP/HDBSCAN/vectorizer (UMAP seeded so seeds are comparable);
   kmeans_k<k>      k-means on the embeddings told the true k of each label set, words by BERTopic's c-TF-IDF.
-Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes,
-raw outlier share, NPMI coherence and topic diversity of each theme's top-10 words; mean and standard
-deviation over the seeds. ``npmi`` scores each method's words as it reports them (ours: stop words removed,
-phrases of adjacent words, each in 3+ items, a plural left out after its singular; BERTopic and k-means:
-sklearn's default CountVectorizer, stop words kept). Because NPMI rewards stop-word pairs, every method's
-themes are also described by two shared vocabularies, with the same c-TF-IDF: ``npmi_vocab_ours`` (our
-vectorizer and plural step) and ``npmi_vocab_default`` (the default CountVectorizer), so the clusterings
-are compared on equal words. For ours, ``parent_ami_*`` scores the parent themes. ``reference_labels``
-scores the true labels themselves as if they were themes (NPMI in both vocabularies): the coherence of the
-partition the agreement figures reward. ``representations_first_seed``: our themes of the first seed with each
-``topics.representation`` (c-TF-IDF, KeyBERT-inspired, MMR, both): NPMI and diversity of their words, seconds
-of the whole fit. ``ours_minus_baseline_per_seed``: ours minus each other method on each seed (AMI, NPMI);
-``ours_minus_baseline``: its mean, a 95% t-interval of the mean, and on how many seeds ours was ahead, level
-or behind.
+Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes, raw
+outlier share, NPMI coherence and topic diversity of each theme's top-10 words; mean and standard deviation over
+the seeds. ``npmi`` scores each method's words as it reports them (ours: stop words removed, phrases of adjacent
+words, each in 3+ items, a plural left out after its singular; BERTopic and k-means: sklearn's default
+CountVectorizer, stop words kept). Because NPMI rewards stop-word pairs, every method's themes are also
+described by two shared vocabularies, with the same c-TF-IDF: ``npmi_vocab_ours`` (our vectorizer and plural
+step) and ``npmi_vocab_default`` (the default CountVectorizer), so the clusterings are compared on equal words.
+For ours, ``parent_ami_*`` and ``parent_ari_*`` score the parent themes. On the sample, ``planted_*`` (every
+method) scores every planted theme of an item, as the topics stage's mentions find them (``planted_recovery``;
+``*_item``: the item's own theme only); its ``reference_labels`` row does the same with the primary planted
+themes as the partition. Mapping each theme to its majority planted theme favours many small themes (one theme
+per item would score precision 1), so compare methods with similar theme counts, or against that row.
+``reference_labels`` scores the true labels themselves as if they were themes (NPMI in both vocabularies): the
+coherence of the partition the agreement figures reward. ``representations_first_seed``: our themes of the first
+seed with each ``topics.representation`` (c-TF-IDF, KeyBERT-inspired, MMR, both): NPMI and diversity of their
+words, seconds of the whole fit. ``ours_minus_baseline_per_seed``: ours minus each other method on each seed
+(AMI, ARI, NPMI, planted F1 and recall); ``ours_minus_baseline``: its mean, a 95% t-interval of the mean, and on
+how many seeds ours was ahead, level or behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -91,6 +99,95 @@ def load_datasets() -> dict[str, dict[str, Any]]:
             "labels": {"category": bitext["category"].to_list(), "intent": bitext["intent"].to_list()},
         },
     }
+
+
+def load_sample() -> dict[str, Any]:
+    """The generated sample as the topics stage sees it (``make report`` or ``dvc repro embed`` writes it): the
+    redacted texts of ``data/interim/feedback.parquet`` with the embed stage's vectors, labelled with the themes
+    the generator planted (``data/raw/_truth.json``). ``theme``: each item's primary planted theme (the first
+    listed; 39% of the texts carry two or three); ``theme_single``: the same for the items with one planted
+    theme only, the others left out (None)."""
+    from voc.embedding import embeddings_matrix
+
+    paths = [ROOT / "data/interim/feedback.parquet", ROOT / "data/interim/embeddings.parquet",
+             ROOT / "data/raw/_truth.json"]
+    missing = [str(p.relative_to(ROOT)) for p in paths if not p.exists()]
+    if missing:
+        raise SystemExit(f"sample: {', '.join(missing)} missing; run `make report` (or `dvc repro embed`) first")
+    emb = pl.read_parquet(paths[1]).sort("feedback_id")
+    frame = emb.select("feedback_id").join(pl.read_parquet(paths[0]).select("feedback_id", "text"),
+                                           on="feedback_id", how="left")
+    truth = json.loads(paths[2].read_text(encoding="utf-8"))["items"]
+    unknown = [i for i in frame["feedback_id"].to_list() if i not in truth or not truth[i]["themes"]]
+    if unknown or frame["text"].null_count():
+        raise SystemExit(f"sample: {len(unknown)} embedded items have no planted theme in _truth.json (first: "
+                         f"{unknown[:1]}) or no text in feedback.parquet; rerun `make report`")
+    planted = [truth[i]["themes"] for i in frame["feedback_id"].to_list()]
+    return {
+        "texts": frame["text"].to_list(),
+        "feedback_ids": frame["feedback_id"],
+        "planted": [set(t) for t in planted],
+        "embeddings": embeddings_matrix(emb),
+        "labels": {"theme": [t[0] for t in planted], "theme_single": [t[0] if len(t) == 1 else None for t in planted]},
+    }
+
+
+def labelled(values: list[Any]) -> np.ndarray:
+    """Positions of the items a label set scores (None: left out, as ``theme_single`` leaves multi-theme items)."""
+    return np.flatnonzero(np.array([v is not None for v in values]))
+
+
+def sample_sentences(ds: dict[str, Any], cfg: TopicsConfig, embedder: Any) -> None:
+    """The sample's sentences as the topics stage splits them, and their vectors: from the stage's sentence
+    cache (``data/cache/sentence_embeddings.parquet``), embedding only what it lacks."""
+    from voc.topics.mentions import embed_sentences, split_sentences
+
+    items = pl.DataFrame({"feedback_id": ds["feedback_ids"], "text": ds["texts"]})
+    ds["sentences"] = split_sentences(items, min_words=cfg.mentions.min_words)
+    cache_path = ROOT / "data/cache/sentence_embeddings.parquet"
+    cache = pl.read_parquet(cache_path) if cache_path.exists() else None
+    vectors, res = embed_sentences(ds["sentences"], embedder(), cache=cache, show_progress=False)
+    ds["sentence_embeddings"] = vectors
+    log.info("sample: %d sentences, %d embedded (the others from the stage's cache)", len(vectors), res.n_embedded)
+
+
+def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: float) -> dict[str, float]:
+    """How well a partition, with the topics stage's mentions step, recovers every theme planted in an item.
+
+    Each theme stands for the planted theme most of its items carry as their primary one. An item's found
+    themes are its own theme's (``planted_*_item``), or, as the stage gives them to the alerts, the themes its
+    sentences mention, each sentence taking the nearest theme centroid within ``min_similarity``
+    (``voc.topics.mentions.nearest_themes``), and its own theme only when no sentence does (``planted_*``).
+    Precision and recall are over (item, planted theme) pairs; ``planted_two_found`` is the share of the items
+    with two or more planted themes of which two or more are found."""
+    from voc.topics.mentions import nearest_themes
+    from voc.topics.model import theme_centroids
+
+    topics = np.asarray(topics)
+    tally: dict[int, Counter[str]] = {}
+    for t, label in zip(topics.tolist(), ds["labels"]["theme"], strict=True):
+        tally.setdefault(t, Counter())[label] += 1
+    stands_for = {t: c.most_common(1)[0][0] for t, c in tally.items() if t != -1}
+    own = [{stands_for[t]} if t in stands_for else set() for t in topics.tolist()]
+    ids, _ = nearest_themes(ds["sentence_embeddings"], theme_centroids(ds["embeddings"], topics),
+                            min_similarity=min_similarity)
+    row = {f: i for i, f in enumerate(ds["feedback_ids"].to_list())}
+    said: list[set[str]] = [set() for _ in own]
+    for f, t in zip(ds["sentences"]["feedback_id"].to_list(), ids.tolist(), strict=True):
+        if t != -1:
+            said[row[f]].add(stands_for[t])
+    mentioned = [s or o for s, o in zip(said, own, strict=True)]
+    out: dict[str, float] = {}
+    for suffix, found in (("", mentioned), ("_item", own)):
+        hit = sum(len(f & p) for f, p in zip(found, ds["planted"], strict=True))
+        precision = hit / max(sum(len(f) for f in found), 1)
+        recall = hit / sum(len(p) for p in ds["planted"])
+        multi = [len(f & p) >= 2 for f, p in zip(found, ds["planted"], strict=True) if len(p) >= 2]
+        out |= {f"planted_precision{suffix}": precision, f"planted_recall{suffix}": recall,
+                f"planted_f1{suffix}": 2 * precision * recall / max(precision + recall, 1e-12),
+                f"planted_two_found{suffix}": float(np.mean(multi)),
+                f"planted_themes_per_item{suffix}": float(np.mean([len(f) for f in found]))}
+    return out
 
 
 def cached_embeddings(name: str, texts: list[str], embedder: Any) -> np.ndarray:
@@ -203,13 +300,17 @@ def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[
         "seconds": seconds,
     }
     for label, values in ds["labels"].items():
-        out[f"ami_{label}"] = float(adjusted_mutual_info_score(values, topics))
-        out[f"ari_{label}"] = float(adjusted_rand_score(values, topics))
+        keep = labelled(values)
+        truth, found = [values[i] for i in keep], np.asarray(topics)[keep]
+        out[f"ami_{label}"] = float(adjusted_mutual_info_score(truth, found))
+        out[f"ari_{label}"] = float(adjusted_rand_score(truth, found))
+    if "planted" in ds:     # the sample: every planted theme of an item, found through the mentions step
+        out.update(planted_recovery(ds, topics, ds["mentions_min_similarity"]))
     return out
 
 
 def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfig, st_model: Any) -> dict[str, Any]:
-    from sklearn.metrics import adjusted_mutual_info_score
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
     start = time.perf_counter()
     result = fit_topic_model(ds["texts"], ds["embeddings"], config=cfg, seed=seed, embedding_model=st_model,
@@ -225,7 +326,10 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
     if result.parent_silhouette is not None:    # the parent level's silhouette (topics.parents = silhouette)
         out["parent_silhouette"] = result.parent_silhouette
     for label, values in ds["labels"].items():
-        out[f"parent_ami_{label}"] = float(adjusted_mutual_info_score(values, parent_of))
+        keep = labelled(values)
+        truth, found = [values[i] for i in keep], parent_of[keep]
+        out[f"parent_ami_{label}"] = float(adjusted_mutual_info_score(truth, found))
+        out[f"parent_ari_{label}"] = float(adjusted_rand_score(truth, found))
     return out
 
 
@@ -308,8 +412,12 @@ def label_reference(ds: dict[str, Any]) -> dict[str, Any]:
     """NPMI of each true label set described as themes (same c-TF-IDF words, both shared vocabularies)."""
     out: dict[str, Any] = {}
     for label, values in ds["labels"].items():
-        codes = {v: i for i, v in enumerate(sorted(set(values)))}
-        npmi = shared_vocab_npmi(ds["texts"], np.array([codes[v] for v in values]), ds["vocab_ours"])
+        keep = labelled(values)
+        codes = {v: i for i, v in enumerate(sorted({values[i] for i in keep}))}
+        npmi = shared_vocab_npmi([ds["texts"][i] for i in keep], np.array([codes[values[i]] for i in keep]),
+                                 ds["vocab_ours"], reference=ds["texts"])
+        if "planted" in ds and label == "theme":   # the primary planted themes as the partition: the ceiling
+            npmi |= planted_recovery(ds, np.array([codes[v] for v in values]), ds["mentions_min_similarity"])
         out[label] = {"n_labels": len(codes), **{k: round(v, 4) for k, v in npmi.items()}}
     return out
 
@@ -326,7 +434,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def paired(runs: dict[str, list[dict[str, Any]]], base: str = "ours") -> dict[str, dict[str, list[float]]]:
     """``base`` (ours) minus each other method, seed by seed, for agreement and coherence: a gap smaller than
     the seeds' spread shows here as differences of both signs. A figure the other method lacks is left out."""
-    keys = [k for k in runs[base][0] if k.startswith(("ami_", "npmi"))]
+    keys = [k for k in runs[base][0] if k.startswith(("ami_", "ari_", "npmi", "planted_f1", "planted_recall"))]
     return {m: {k: [round(o[k] - b[k], 4) for o, b in zip(runs[base], r, strict=True)] for k in keys if k in r[0]}
             for m, r in runs.items() if m != base}
 
@@ -357,7 +465,7 @@ def paired_summary(diffs: dict[str, dict[str, list[float]]]) -> dict[str, dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--embed-only", action="store_true")
-    parser.add_argument("--datasets", default="cfpb_narratives,bitext_utterances,clothing_reviews",
+    parser.add_argument("--datasets", default="sample,cfpb_narratives,bitext_utterances,clothing_reviews",
                         help="comma-separated; results for other datasets already in the JSON are kept")
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)), help="comma-separated seeds")
     parser.add_argument("--params", default=str(ROOT / "params.yaml"), help="params file whose topics: block is ours")
@@ -370,9 +478,17 @@ def main() -> None:
             _embedder.append(load_embedder(threads=2))
         return _embedder[0]
 
-    datasets = {k: v for k, v in load_datasets().items() if k in args.datasets.split(",")}
+    wanted = args.datasets.split(",")
+    datasets = {k: v for k, v in load_datasets().items() if k in wanted}
+    if "sample" in wanted:
+        datasets["sample"] = load_sample()
     for name, ds in datasets.items():
-        ds["embeddings"] = cached_embeddings(name, ds["texts"], embedder)
+        if "embeddings" not in ds:
+            ds["embeddings"] = cached_embeddings(name, ds["texts"], embedder)
+        ds["cache_name"] = name
+    if "sample" in datasets:    # a regenerated sample must not reuse the layouts of another
+        digest = hashlib.sha256(datasets["sample"]["embeddings"].tobytes()).hexdigest()[:12]
+        datasets["sample"]["cache_name"] = f"sample-{digest}"
     if args.embed_only:
         return
     seeds = [int(x) for x in args.seeds.split(",")]
@@ -394,7 +510,10 @@ def main() -> None:
         vec = _vectorizer(cfg, ds["texts"])  # our c-TF-IDF vocabulary: depends on the texts only
         dedupe = PluralDedupe(plural_singulars(vec.vocabulary)) if cfg.dedupe_plurals else None
         ds["vocab_ours"] = (vec, dedupe)
-        ks = sorted({len(set(v)) for v in ds["labels"].values()})
+        if name == "sample":
+            sample_sentences(ds, cfg, embedder)
+            ds["mentions_min_similarity"] = cfg.mentions.min_similarity
+        ks = sorted({len(set(v) - {None}) for v in ds["labels"].values()})
         other = "none" if cfg.merge == "silhouette" else "silhouette"
         alt = f"ours_merge_{other}"
         alt_se = "ours_best_cut" if cfg.merge_one_se else "ours_one_se"
@@ -414,11 +533,11 @@ def main() -> None:
         representations: dict[str, dict[str, float]] = {}
         for seed in seeds:
             start = time.perf_counter()
-            layout = umap_layout(name, ds["embeddings"], seed)
+            layout = umap_layout(ds["cache_name"], ds["embeddings"], seed)
             umap_seconds.append(time.perf_counter() - start)
             ours_init = make_reducer(cfg, seed=seed, n_items=len(ds["texts"])).init
-            layout_ours = umap_layout(name, ds["embeddings"], seed, init=ours_init, n_neighbors=cfg.n_neighbors,
-                                      n_components=cfg.n_components)
+            layout_ours = umap_layout(ds["cache_name"], ds["embeddings"], seed, init=ours_init,
+                                      n_neighbors=cfg.n_neighbors, n_components=cfg.n_components)
             runs["ours"].append(run_ours(ds, layout_ours, seed, cfg, st_model))
             log.info("%s seed %d ours: %s", name, seed, runs["ours"][-1])
             runs[alt].append(run_ours(ds, layout_ours, seed, replace(cfg, merge=other), st_model))
@@ -450,7 +569,8 @@ def main() -> None:
             "command": results["command"],  # a run of some datasets keeps the others' results and commands
             "seeds": seeds,
             "n_items": len(ds["texts"]),
-            "labels": {k: len(set(v)) for k, v in ds["labels"].items()},
+            "labels": {k: len(set(v) - {None}) for k, v in ds["labels"].items()},
+            "labelled_items": {k: int(labelled(v).size) for k, v in ds["labels"].items()},
             "kmeans_k": ks,
             "umap_seconds_per_seed": [round(x, 1) for x in umap_seconds],
             "methods": {m: summarise(r) for m, r in runs.items()},

@@ -36,6 +36,7 @@ from IPython.display import HTML, display
 from voc import reports as rp
 from voc import viz
 from voc.metrics import scores as voc_scores
+from voc.topics.mentions import theme_presence
 from voc.viz import themes as viz_themes
 
 rp.use_offline_plotly()  # plotly.js inline, no MathJax from a CDN: the HTML renders offline
@@ -44,7 +45,7 @@ frames, metrics, paths = rp.load_inputs(
     ["feedback", "customers", "topics", "topic_info", "topics_over_time", "sentiment", "theme_sentiment"],
     ["topics"],
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
-    optional=["theme_drivers", "topics_by_segment"],
+    optional=["theme_drivers", "topics_by_segment", "theme_mentions"],
 )
 scope = rp.parse_scope(segment, period)
 frames = rp.filter_frames(frames, scope)
@@ -66,13 +67,18 @@ if not scope.is_all:  # volumes and sentiment from this segment/period's feedbac
                                   .sort("month", "topic_id"))
     # which channels carry each theme, from this view's items
     frames["topics_by_segment"] = rp.channel_shares(frames["feedback"], frames["topics"])
+# every theme an item's sentences mention (its own theme when none does), as the emerging-theme alerts count
+mentions = frames.get("theme_mentions")
+presence = (theme_presence(frames["topics"], mentions, item_theme="fallback")
+            if mentions is not None and mentions.height else None)
 overview = rp.theme_overview(frames["topic_info"], frames["theme_sentiment"],
                              theme_drivers=frames.get("theme_drivers"),
-                             topics_by_segment=frames.get("topics_by_segment"))
+                             topics_by_segment=frames.get("topics_by_segment"), presence=presence)
 tm = metrics["topics"]
 display(HTML(rp.html_table(
     overview,
     columns={"topic_label": "Theme", "parent_label": "Parent theme", "count": "Items",
+             **({"mentioning": "Items mentioning it"} if presence is not None else {}),
              "net_sentiment": "Net sentiment (pts)", "impact_text": "NPS impact (pts; with vs without test)",
              "driver_text": "Driver effect net of sentiment (Holm-adjusted)",
              "top_channel": "Most frequent in (share of that channel's items)",
@@ -80,6 +86,8 @@ display(HTML(rp.html_table(
     formats={"net_sentiment": lambda v: f"{v:+.0f}"},
     caption=(f"{tm['n_topics']} themes cover {tm['coverage']:.0%} of {tm['n_items']:,} items" if scope.is_all else
              f"{overview.height} themes in {frames['feedback'].height:,} items of this view")
+    + ("; items: filed under the theme, one each; mentioning: items with a sentence about it (several per item)"
+       if presence is not None else "")
     + "; net sentiment = % positive minus % negative; NPS impact = points NPS would gain without the theme"
     + ("" if "theme_drivers" in frames else " (not available: no theme_drivers.parquet)")
     + ("" if scope.is_all or "theme_drivers" not in frames else "; impact and driver effect: all customers"),

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import polars as pl
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
@@ -45,6 +46,22 @@ def test_customer_text_is_escaped(name: str, rendered: tuple[dict[str, Path], fl
     assert '<script>alert("xss")</script>' not in html
     # nbconvert re-serialises the page, so the quotes in a text node come back unescaped (harmless).
     assert '&lt;script&gt;alert("xss")&lt;/script&gt;' in html
+
+
+def test_themes_report_counts_items_mentioning_each_theme(rendered: tuple[dict[str, Path], float]) -> None:
+    """The fixture's mentions give every fourth themed item a second theme: the table shows both counts."""
+    from voc.reports.fixture import build_fixture_frames
+    from voc.topics.mentions import theme_presence
+
+    html = rendered[0]["themes"].read_text(encoding="utf-8")
+    assert "<th>Items mentioning it</th>" in html
+    frames, _ = build_fixture_frames(seed=11)
+    presence = theme_presence(frames["topics"], frames["theme_mentions"], item_theme="fallback")
+    reach = presence.group_by("topic_label").len()
+    assert reach["len"].sum() > frames["topics"].filter(pl.col("topic_id") >= 0).height  # several per item
+    for label, n in reach.iter_rows():
+        filed = frames["topics"].filter(pl.col("topic_label") == label).height
+        assert f"<td>{label}</td>" in html and f"<td>{filed}</td><td>{n}</td>" in html
 
 
 def test_notebooks_are_committed_without_outputs() -> None:

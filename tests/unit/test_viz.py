@@ -329,9 +329,21 @@ def test_theme_overview_joins_parent_impact_channel_and_verbatim() -> None:
     assert rows[1]["representative"] == "<img onerror=x> no refund yet"  # empty single one: nearest verbatim (raw)
 
 
+def test_theme_overview_counts_the_items_mentioning_each_theme() -> None:
+    # a1 is filed under billing and also mentions staff (twice: counted once); a2 mentions nothing of its own
+    presence = pl.DataFrame({"feedback_id": ["a1", "a1", "a1", "a2", "a3"],
+                             "topic_id": pl.Series([0, 2, 2, 2, -1], dtype=pl.Int32)})
+    out = rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0, -40.0, -80.0, 60.0]), presence=presence)
+    assert dict(zip(out["topic_id"].to_list(), out["mentioning"].to_list(), strict=True)) == {0: 1, 2: 2, 1: 0}
+    assert out["count"].to_list() == [30, 20, 10]     # the filed count and the order do not change
+    with pytest.raises(ValueError, match="presence"):
+        rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0] * 4), presence=presence.drop("topic_id"))
+
+
 def test_theme_overview_without_optional_tables_and_bad_input() -> None:
     out = rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0, -40.0, -80.0, 60.0]))
     assert out["impact_text"].null_count() == out.height and out["top_channel"].null_count() == out.height
+    assert out["mentioning"].null_count() == out.height
     with pytest.raises(ValueError, match="parent_label"):
         rp.theme_overview(theme_info([-1, 0, 0, 2]).drop("parent_label"), theme_net([0.0] * 4))
     with pytest.raises(ValueError, match="alpha"):

@@ -140,6 +140,14 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         "topic_id": pl.Series(topic_ids, dtype=pl.Int32),
         "topic_label": [labels[t] for t in topic_ids],
     }).sort("feedback_id")
+    # one mention of its own theme per themed item; every fourth item also mentions the next theme
+    own = [(f, 0, t) for f, t in zip(ids, topic_ids, strict=True) if t >= 0]
+    extra = [(f, 1, (t + 1) % 4) for i, (f, _, t) in enumerate(own) if i % 4 == 0]
+    theme_mentions = pl.DataFrame(own + extra, schema={"feedback_id": pl.String, "sentence_no": pl.Int32,
+                                                        "topic_id": pl.Int32}, orient="row").with_columns(
+        pl.col("topic_id").replace_strict(labels, return_dtype=pl.String).alias("topic_label"),
+        pl.format("a sentence about theme {}", "topic_id").alias("sentence"),
+    ).sort("feedback_id", "sentence_no")
     label_of = {0: "negative", 1: "neutral", 2: "positive"}
     sentiment = pl.DataFrame({
         "feedback_id": ids,
@@ -315,7 +323,8 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         "payments": payments, "events": events, "complaints_by_month": complaints_by_month,
         "complaints_by_theme": complaints_by_theme, "theme_alerts": theme_alerts, "follow_up": follow_up,
         "feedback": feedback, "tickets": tickets, "customers": customers, "topics": topics,
-        "topic_info": topic_info, "topics_over_time": topics_over_time, "sentiment": sentiment,
+        "topic_info": topic_info, "theme_mentions": theme_mentions, "topics_over_time": topics_over_time,
+        "sentiment": sentiment,
         "ticket_metrics": ticket_metrics, "churn_scores": churn_scores, "scores_by_channel": scores_by_channel,
         "scores_by_month": scores_by_month, "theme_sentiment": theme_sentiment,
     }

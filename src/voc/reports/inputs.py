@@ -18,6 +18,7 @@ TICKETS = ("ticket_id", "customer_id", "channel", "created_at", "first_response_
            "reopened_at", "status", "priority", "category", "escalated")
 CUSTOMERS = ("customer_id", "signup_at", "plan", "region", "monthly_charges", "cancelled_at", "churned")
 TOPICS = ("feedback_id", "topic_id", "topic_label")
+THEME_MENTIONS = ("feedback_id", "sentence_no", "topic_id", "topic_label")
 TOPIC_INFO = ("topic_id", "topic_label", "count", "top_words", "representative", "representatives", "parent_id",
               "parent_label")
 TOPICS_BY_SEGMENT = ("segment_type", "segment", "topic_id", "count", "share")
@@ -57,6 +58,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "customers": ("interim", CUSTOMERS),
     "topics": ("processed", TOPICS),
     "topic_info": ("processed", TOPIC_INFO),
+    "theme_mentions": ("processed", THEME_MENTIONS),
     "topics_over_time": ("processed", TOPICS_OVER_TIME),
     "topics_by_segment": ("processed", TOPICS_BY_SEGMENT),
     "sentiment": ("processed", SENTIMENT),

@@ -19,7 +19,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # table -> (column holding the item's time, column linking it to a customer); None: not filtered on that
 _TIME_COLUMN: dict[str, str] = {"feedback": "created_at", "tickets": "created_at", "ticket_metrics": "created_at",
                                 "payments": "due_at", "events": "ts", "follow_up": "triggered_at"}
-_BY_FEEDBACK = ("topics", "sentiment")          # keyed by feedback_id
+_BY_FEEDBACK = ("topics", "sentiment", "theme_mentions")   # keyed by feedback_id
 _BY_CUSTOMER = ("churn_scores", "follow_up", "payments", "events")
 
 
@@ -93,7 +93,8 @@ def filter_frames(frames: Mapping[str, pl.DataFrame], scope: Scope) -> dict[str,
     they are. A plan/region segment keeps the customers with that value and everything of theirs; a channel
     segment keeps feedback and tickets from that channel and the customers who used it (in the period).
     The period keeps feedback, tickets, payments and usage dated in it, and customers active in it. Needs
-    ``customers`` for a plan/region segment; ``topics``/``sentiment`` follow ``feedback``, ``ticket_metrics``
+    ``customers`` for a plan/region segment; ``topics``/``sentiment``/``theme_mentions`` follow ``feedback``,
+    ``ticket_metrics``
     follows ``tickets`` (by ``ticket_id``) when both are given."""
     out = dict(frames)
     if scope.is_all:

@@ -50,9 +50,12 @@ def _driver_text(effect: float | None, significant: bool | None, enough: bool | 
 
 def theme_overview(topic_info: pl.DataFrame, theme_sentiment: pl.DataFrame, *,
                    theme_drivers: pl.DataFrame | None = None, topics_by_segment: pl.DataFrame | None = None,
-                   alpha: float = 0.05) -> pl.DataFrame:
+                   presence: pl.DataFrame | None = None, alpha: float = 0.05) -> pl.DataFrame:
     """One row per theme (``topic_id`` >= 0), largest first (ties by id): ``topic_label``, ``parent_label``,
-    ``count`` (items), ``net_sentiment`` (% positive minus % negative), ``nps_impact`` (NPS points the theme
+    ``count`` (items filed under the theme, one theme each), ``mentioning`` (items that carry the theme in
+    ``presence``, one row per item and theme as ``voc.topics.mentions.theme_presence`` gives it: an item can
+    mention several themes; null without ``presence``), ``net_sentiment`` (% positive minus % negative),
+    ``nps_impact`` (NPS points the theme
     costs; null without ``theme_drivers``), ``impact_text`` (the impact with its with-vs-without test at
     ``alpha``), ``driver_text`` (the driver model's effect, net of sentiment, and whether it is significant
     after Holm), ``top_channel`` (the channel whose items carry the theme most often, with that share in %;
@@ -83,6 +86,14 @@ def theme_overview(topic_info: pl.DataFrame, theme_sentiment: pl.DataFrame, *,
         out = out.with_columns(pl.lit(None, pl.Float64).alias("nps_impact"),
                                pl.lit(None, pl.String).alias("impact_text"),
                                pl.lit(None, pl.String).alias("driver_text"))
+    if presence is not None:
+        _check(presence, ("feedback_id", "topic_id"), "presence")
+        reach = presence.unique(["feedback_id", "topic_id"]).group_by("topic_id").agg(
+            pl.len().cast(pl.Int64).alias("mentioning"))
+        out = out.join(reach.with_columns(pl.col("topic_id").cast(out.schema["topic_id"])), on="topic_id",
+                       how="left").with_columns(pl.col("mentioning").fill_null(0))
+    else:
+        out = out.with_columns(pl.lit(None, pl.Int64).alias("mentioning"))
     if topics_by_segment is not None:
         _check(topics_by_segment, _SHARES, "topics_by_segment")
         top = (topics_by_segment.filter((pl.col("segment_type") == "channel") & (pl.col("topic_id") >= 0))
@@ -94,5 +105,5 @@ def theme_overview(topic_info: pl.DataFrame, theme_sentiment: pl.DataFrame, *,
     else:
         out = out.with_columns(pl.lit(None, pl.String).alias("top_channel"))
     return (out.sort(["count", "topic_id"], descending=[True, False])
-            .select("topic_id", "topic_label", "parent_label", "count", "net_sentiment", "nps_impact", "impact_text",
-                    "driver_text", "top_channel", "representative"))
+            .select("topic_id", "topic_label", "parent_label", "count", "mentioning", "net_sentiment", "nps_impact",
+                    "impact_text", "driver_text", "top_channel", "representative"))
