@@ -15,6 +15,7 @@ from voc import reports as rp
 from voc.config import ConfigError, load_section
 from voc.reports.fixture import XSS_TEXT, build_fixture_frames, write_fixture_outputs
 from voc.reports.inputs import TABLES
+from voc.text.pii import redact_text
 
 UTC = dt.UTC
 
@@ -278,6 +279,19 @@ def test_safety_check_finds_pii_in_visible_text_only() -> None:
     with pytest.raises(rp.ReportSafetyError, match="over the"):
         rp.check_report("big", "<p>x</p>" * 100, max_bytes=100)
     assert rp.visible_text("<p>&lt;script&gt;</p>") == ["<script>"]
+
+
+def test_safety_check_passes_the_data_version_line_whose_digest_looks_like_a_phone() -> None:
+    """A fresh clone's report failed: '0645526574' inside the md5 reads as a UK phone number."""
+    version = rp.DataVersion(commit="dccdb24f887f0000", inputs_md5="85dbbc3bcb3d0645526574c87ed48078", n_inputs=11,
+                             dvc_lock_md5="a0f916eb41c356e76f141d2f716ff74a")
+    header = rp.report_header("themes", version=version, reports=["index", "themes"])
+    line = next(t for t in rp.visible_text(header) if t.startswith("Data version"))
+    assert redact_text(line) != line                  # the digest alone would trip the PII check
+    rp.check_report("themes", header, max_bytes=100_000)
+    for other in (line + " call 07700 900123", line.replace("md5 of the 11", "md5 of the 07700 900123")):
+        with pytest.raises(rp.ReportSafetyError, match="look like PII"):   # only the exact line is passed
+            rp.check_report("themes", f"<p>{other}</p>", max_bytes=100_000)
 
 
 def test_parse_scope_and_its_errors_name_the_param() -> None:

@@ -4,6 +4,7 @@ text is data, never markup."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -52,6 +53,13 @@ def html_table(frame: pl.DataFrame, *, columns: Mapping[str, str] | None = None,
     ]
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'{_STYLE}<table class="voc-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+#: the data version line exactly as ``report_header`` writes it: fixed words, a count and hex digests only
+VERSION_LINE_RE = re.compile(
+    r"Data version: git commit (?:[0-9a-f]{7,40}|not a git checkout); md5 of the \d+ input files [0-9a-f]{32}"
+    r"(?:; dvc\.lock digest [0-9a-f]{32} \(its stages before the reports\)|; no dvc\.lock)"
+)
 
 
 def report_header(name: str, *, version: DataVersion, reports: Sequence[str], scope: str | None = None) -> str:
