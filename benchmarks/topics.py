@@ -51,7 +51,6 @@ import json
 import logging
 import os
 import time
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -162,12 +161,10 @@ def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: flo
     with two or more planted themes of which two or more are found."""
     from voc.topics.mentions import nearest_themes
     from voc.topics.model import theme_centroids
+    from voc.topics.quality import label_set_recovery, majority_labels
 
     topics = np.asarray(topics)
-    tally: dict[int, Counter[str]] = {}
-    for t, label in zip(topics.tolist(), ds["labels"]["theme"], strict=True):
-        tally.setdefault(t, Counter())[label] += 1
-    stands_for = {t: c.most_common(1)[0][0] for t, c in tally.items() if t != -1}
+    stands_for = majority_labels(topics.tolist(), ds["labels"]["theme"])
     own = [{stands_for[t]} if t in stands_for else set() for t in topics.tolist()]
     ids, _ = nearest_themes(ds["sentence_embeddings"], theme_centroids(ds["embeddings"], topics),
                             min_similarity=min_similarity)
@@ -177,17 +174,10 @@ def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: flo
         if t != -1:
             said[row[f]].add(stands_for[t])
     mentioned = [s or o for s, o in zip(said, own, strict=True)]
-    out: dict[str, float] = {}
-    for suffix, found in (("", mentioned), ("_item", own)):
-        hit = sum(len(f & p) for f, p in zip(found, ds["planted"], strict=True))
-        precision = hit / max(sum(len(f) for f in found), 1)
-        recall = hit / sum(len(p) for p in ds["planted"])
-        multi = [len(f & p) >= 2 for f, p in zip(found, ds["planted"], strict=True) if len(p) >= 2]
-        out |= {f"planted_precision{suffix}": precision, f"planted_recall{suffix}": recall,
-                f"planted_f1{suffix}": 2 * precision * recall / max(precision + recall, 1e-12),
-                f"planted_two_found{suffix}": float(np.mean(multi)),
-                f"planted_themes_per_item{suffix}": float(np.mean([len(f) for f in found]))}
-    return out
+    names = {"labels_per_item": "themes_per_item"}
+    return {f"planted_{names.get(k, k)}{suffix}": v
+            for suffix, found in (("", mentioned), ("_item", own))
+            for k, v in label_set_recovery(found, ds["planted"]).items()}
 
 
 def cached_embeddings(name: str, texts: list[str], embedder: Any) -> np.ndarray:

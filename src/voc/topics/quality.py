@@ -1,6 +1,10 @@
-"""Theme quality figures: NPMI coherence and topic diversity of each theme's top words."""
+"""Theme quality figures: NPMI coherence and topic diversity of each theme's top words; agreement of
+multi-label themes with known labels."""
 
 from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -52,3 +56,33 @@ def topic_diversity(topic_words: list[list[str]], *, top_n: int = 10) -> float:
     """Share (0..1) of distinct words among all themes' ``top_n`` words; 1 means no word is repeated."""
     words = [w for ws in topic_words for w in ws[:top_n] if w]
     return len(set(words)) / len(words) if words else float("nan")
+
+
+def majority_labels(topic_ids: Sequence[int], labels: Sequence[str]) -> dict[int, str]:
+    """Each theme (not -1) mapped to the label most of its items carry (ties: the label seen first)."""
+    tally: dict[int, Counter[str]] = {}
+    for topic, label in zip(topic_ids, labels, strict=True):
+        if topic != -1:
+            tally.setdefault(int(topic), Counter())[label] += 1
+    return {topic: counts.most_common(1)[0][0] for topic, counts in tally.items()}
+
+
+def label_set_recovery(found: Sequence[set[str]], truth: Sequence[set[str]]) -> dict[str, float]:
+    """How well the label sets ``found`` for each item match its true sets ``truth`` (multi-label): precision
+    and recall over (item, label) pairs (precision 0 when nothing is found), their F1, ``two_found`` (share of
+    the items with two or more true labels of which two or more were found; NaN when no item has two) and
+    ``labels_per_item`` (mean size of the found sets)."""
+    if len(found) != len(truth):
+        raise ValueError(f"label_set_recovery: {len(found)} found sets but {len(truth)} true ones")
+    hit = sum(len(f & t) for f, t in zip(found, truth, strict=True))
+    n_found, n_true = sum(len(f) for f in found), sum(len(t) for t in truth)
+    precision = hit / n_found if n_found else 0.0      # nothing found: nothing right
+    recall = hit / n_true if n_true else float("nan")
+    multi = [len(f & t) >= 2 for f, t in zip(found, truth, strict=True) if len(t) >= 2]
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall > 0 else precision + recall,
+        "two_found": float(np.mean(multi)) if multi else float("nan"),
+        "labels_per_item": n_found / len(found) if found else float("nan"),
+    }

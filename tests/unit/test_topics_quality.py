@@ -1,0 +1,35 @@
+"""Agreement of multi-label themes with known labels (voc.topics.quality)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from voc.topics.quality import label_set_recovery, majority_labels
+
+
+def test_majority_labels_maps_each_theme_to_its_commonest_label() -> None:
+    topics = [0, 0, 0, 1, 1, -1, 2, 2]
+    labels = ["bill", "bill", "app", "app", "bill", "app", "wifi", "app"]
+    # theme 1 and 2 tie: the label seen first wins; outliers (-1) map to nothing
+    assert majority_labels(topics, labels) == {0: "bill", 1: "app", 2: "wifi"}
+    with pytest.raises(ValueError):
+        majority_labels([0, 1], ["bill"])
+
+
+def test_label_set_recovery_counts_item_label_pairs() -> None:
+    truth = [{"bill", "app"}, {"bill"}, {"wifi", "app", "bill"}, {"app"}]
+    found = [{"bill", "app"}, {"app"}, {"wifi"}, set()]
+    got = label_set_recovery(found, truth)
+    # hits: 2 + 0 + 1 + 0 = 3 of 4 found pairs and of 7 true pairs
+    assert got["precision"] == pytest.approx(3 / 4) and got["recall"] == pytest.approx(3 / 7)
+    assert got["f1"] == pytest.approx(2 * (3 / 4) * (3 / 7) / (3 / 4 + 3 / 7))
+    assert got["two_found"] == pytest.approx(1 / 2)   # of the two items with 2+ labels, the first has both
+    assert got["labels_per_item"] == pytest.approx(1.0)
+    single = label_set_recovery([{"a"}], [{"a"}])
+    assert single["f1"] == 1.0 and math.isnan(single["two_found"])
+    nothing = label_set_recovery([set()], [{"a"}])
+    assert nothing["precision"] == nothing["recall"] == nothing["f1"] == 0.0
+    with pytest.raises(ValueError, match="2 found sets but 1"):
+        label_set_recovery([set(), set()], [{"a"}])
