@@ -1,7 +1,8 @@
 """Benchmark the themes stage against labelled public data and two baselines (run by hand).
 
     python benchmarks/topics.py                 # all datasets, 10 seeds; writes benchmarks/results/topics.json
-    python benchmarks/topics.py --embed-only    # only fill the embedding cache under benchmarks/cache/
+                                                # (the sample only once `make report` has written its outputs)
+    python benchmarks/topics.py --embed-only    # only fill the embedding cache of the public data sets
 
 Datasets: the generated sample with the themes its generator planted (``theme``: each item's primary one;
 ``theme_single``: the items with one planted theme only; read from the pipeline's ingest and embed outputs, so
@@ -34,7 +35,8 @@ For ours, ``parent_ami_*`` and ``parent_ari_*`` score the parent themes. On the 
 method) scores every planted theme of an item, as the topics stage's mentions find them (``planted_recovery``;
 ``*_item``: the item's own theme only); its ``reference_labels`` row does the same with the primary planted
 themes as the partition. Mapping each theme to its majority planted theme favours many small themes (one theme
-per item would score precision 1), so compare methods with similar theme counts, or against that row.
+per item would score precision 1; BERTopic's default ~570 themes score above that reference row), so compare
+methods with similar theme counts.
 ``reference_labels`` scores the true labels themselves as if they were themes (NPMI in both vocabularies): the
 coherence of the partition the agreement figures reward. ``representations_first_seed``: our themes of the first
 seed with each ``topics.representation`` (c-TF-IDF, KeyBERT-inspired, MMR, both): NPMI and diversity of their
@@ -100,6 +102,10 @@ def load_datasets() -> dict[str, dict[str, Any]]:
     }
 
 
+SAMPLE_INPUTS = (ROOT / "data/interim/feedback.parquet", ROOT / "data/interim/embeddings.parquet",
+                 ROOT / "data/raw/_truth.json")
+
+
 def load_sample() -> dict[str, Any]:
     """The generated sample as the topics stage sees it (``make report`` or ``dvc repro embed`` writes it): the
     redacted texts of ``data/interim/feedback.parquet`` with the embed stage's vectors, labelled with the themes
@@ -108,8 +114,7 @@ def load_sample() -> dict[str, Any]:
     theme only, the others left out (None)."""
     from voc.embedding import embeddings_matrix
 
-    paths = [ROOT / "data/interim/feedback.parquet", ROOT / "data/interim/embeddings.parquet",
-             ROOT / "data/raw/_truth.json"]
+    paths = SAMPLE_INPUTS
     missing = [str(p.relative_to(ROOT)) for p in paths if not p.exists()]
     if missing:
         raise SystemExit(f"sample: {', '.join(missing)} missing; run `make report` (or `dvc repro embed`) first")
@@ -159,25 +164,25 @@ def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: flo
     (``voc.topics.mentions.nearest_themes``), and its own theme only when no sentence does (``planted_*``).
     Precision and recall are over (item, planted theme) pairs; ``planted_two_found`` is the share of the items
     with two or more planted themes of which two or more are found."""
-    from voc.topics.mentions import nearest_themes
+    from voc.topics.mentions import nearest_themes, theme_presence
     from voc.topics.model import theme_centroids
-    from voc.topics.quality import label_set_recovery, majority_labels
+    from voc.topics.quality import label_set_recovery, majority_labels, presence_label_sets
 
     topics = np.asarray(topics)
     stands_for = majority_labels(topics.tolist(), ds["labels"]["theme"])
-    own = [{stands_for[t]} if t in stands_for else set() for t in topics.tolist()]
     ids, _ = nearest_themes(ds["sentence_embeddings"], theme_centroids(ds["embeddings"], topics),
                             min_similarity=min_similarity)
-    row = {f: i for i, f in enumerate(ds["feedback_ids"].to_list())}
-    said: list[set[str]] = [set() for _ in own]
-    for f, t in zip(ds["sentences"]["feedback_id"].to_list(), ids.tolist(), strict=True):
-        if t != -1:
-            said[row[f]].add(stands_for[t])
-    mentioned = [s or o for s, o in zip(said, own, strict=True)]
+    items = pl.DataFrame({"feedback_id": ds["feedback_ids"], "topic_id": pl.Series(topics, dtype=pl.Int32),
+                          "topic_label": ""})
+    mentions = ds["sentences"].select("feedback_id", pl.Series("topic_id", ids, dtype=pl.Int32),
+                                      pl.lit("").alias("topic_label"))
+    feedback_ids = ds["feedback_ids"].to_list()
     names = {"labels_per_item": "themes_per_item"}
     return {f"planted_{names.get(k, k)}{suffix}": v
-            for suffix, found in (("", mentioned), ("_item", own))
-            for k, v in label_set_recovery(found, ds["planted"]).items()}
+            for suffix, presence in (("", theme_presence(items, mentions, item_theme="fallback")),
+                                     ("_item", theme_presence(items)))
+            for k, v in label_set_recovery(presence_label_sets(presence, feedback_ids, stands_for),
+                                           ds["planted"]).items()}
 
 
 def cached_embeddings(name: str, texts: list[str], embedder: Any) -> np.ndarray:
@@ -371,7 +376,9 @@ def run_kmeans_sentences(ds: dict[str, Any], seed: int, k: int) -> dict[str, Any
     out: dict[str, Any] = {"k": k, **shared_vocab_npmi(texts, clusters, ds["vocab_ours"], reference=ds["texts"]),
                            **{f"{key}_items": v for key, v in items.items()}}
     for label, values in ds["labels"].items():
-        out[f"ami_{label}"] = float(adjusted_mutual_info_score(values, item_topics))
+        keep = labelled(values)
+        truth, found = [values[i] for i in keep], np.asarray(item_topics)[keep]
+        out[f"ami_{label}"] = float(adjusted_mutual_info_score(truth, found))
     return out
 
 
@@ -406,7 +413,7 @@ def label_reference(ds: dict[str, Any]) -> dict[str, Any]:
         codes = {v: i for i, v in enumerate(sorted({values[i] for i in keep}))}
         npmi = shared_vocab_npmi([ds["texts"][i] for i in keep], np.array([codes[values[i]] for i in keep]),
                                  ds["vocab_ours"], reference=ds["texts"])
-        if "planted" in ds and label == "theme":   # the primary planted themes as the partition: the ceiling
+        if "planted" in ds and label == "theme":   # the primary planted themes as the partition (a reference)
             npmi |= planted_recovery(ds, np.array([codes[v] for v in values]), ds["mentions_min_similarity"])
         out[label] = {"n_labels": len(codes), **{k: round(v, 4) for k, v in npmi.items()}}
     return out
@@ -455,8 +462,9 @@ def paired_summary(diffs: dict[str, dict[str, list[float]]]) -> dict[str, dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--embed-only", action="store_true")
-    parser.add_argument("--datasets", default="sample,cfpb_narratives,bitext_utterances,clothing_reviews",
-                        help="comma-separated; results for other datasets already in the JSON are kept")
+    parser.add_argument("--datasets", default=None,
+                        help="comma-separated (default: the public ones, and the sample when `make report` has run); "
+                             "results for other datasets already in the JSON are kept")
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)), help="comma-separated seeds")
     parser.add_argument("--params", default=str(ROOT / "params.yaml"), help="params file whose topics: block is ours")
     args = parser.parse_args()
@@ -468,9 +476,15 @@ def main() -> None:
             _embedder.append(load_embedder(threads=2))
         return _embedder[0]
 
+    if args.datasets is None:
+        args.datasets = "cfpb_narratives,bitext_utterances,clothing_reviews"
+        if all(p.exists() for p in SAMPLE_INPUTS) and not args.embed_only:
+            args.datasets = "sample," + args.datasets
+        else:
+            log.warning("sample left out: it needs the pipeline's outputs (`make report`); --embed-only skips it")
     wanted = args.datasets.split(",")
     datasets = {k: v for k, v in load_datasets().items() if k in wanted}
-    if "sample" in wanted:
+    if "sample" in wanted and not args.embed_only:   # its vectors are the embed stage's, nothing to cache
         datasets["sample"] = load_sample()
     for name, ds in datasets.items():
         if "embeddings" not in ds:

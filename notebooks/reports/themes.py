@@ -47,6 +47,8 @@ frames, metrics, paths = rp.load_inputs(
     interim_dir=interim_dir, processed_dir=processed_dir, metrics_dir=metrics_dir,
     optional=["theme_drivers", "topics_by_segment", "theme_mentions"],
 )
+# the mentions column is shown when the workspace has mentions, even if a narrowed view holds none of them
+has_mentions = "theme_mentions" in frames and frames["theme_mentions"].height > 0
 scope = rp.parse_scope(segment, period)
 frames = rp.filter_frames(frames, scope)
 display(HTML(rp.report_header("themes", version=rp.data_version(paths, root=project_root), reports=reports,
@@ -56,10 +58,14 @@ display(HTML(rp.report_header("themes", version=rp.data_version(paths, root=proj
 # ## The themes
 
 # %%
+table_info = frames["topic_info"]
 if not scope.is_all:  # volumes and sentiment from this segment/period's feedback
     frames["theme_sentiment"] = voc_scores.theme_sentiment(frames["topics"], frames["sentiment"])
     counts = frames["topics"].group_by("topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
-    frames["topic_info"] = frames["topic_info"].drop("count").join(counts, on="topic_id", how="inner")
+    # the table also lists a theme only mentioned in this view (0 filed); the figures show the filed ones
+    table_info = (frames["topic_info"].drop("count").join(counts, on="topic_id", how="left")
+                  .with_columns(pl.col("count").fill_null(0)))
+    frames["topic_info"] = table_info.filter(pl.col("count") > 0)
     monthly = frames["topics"].join(frames["feedback"].select("feedback_id", "created_at"), on="feedback_id").with_columns(
         pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
     frames["topics_over_time"] = (monthly.group_by("month", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
@@ -68,10 +74,8 @@ if not scope.is_all:  # volumes and sentiment from this segment/period's feedbac
     # which channels carry each theme, from this view's items
     frames["topics_by_segment"] = rp.channel_shares(frames["feedback"], frames["topics"])
 # every theme an item's sentences mention (its own theme when none does), as the emerging-theme alerts count
-mentions = frames.get("theme_mentions")
-presence = (theme_presence(frames["topics"], mentions, item_theme="fallback")
-            if mentions is not None and mentions.height else None)
-overview = rp.theme_overview(frames["topic_info"], frames["theme_sentiment"],
+presence = theme_presence(frames["topics"], frames["theme_mentions"], item_theme="fallback") if has_mentions else None
+overview = rp.theme_overview(table_info, frames["theme_sentiment"],
                              theme_drivers=frames.get("theme_drivers"),
                              topics_by_segment=frames.get("topics_by_segment"), presence=presence)
 tm = metrics["topics"]
@@ -86,8 +90,8 @@ display(HTML(rp.html_table(
     formats={"net_sentiment": lambda v: f"{v:+.0f}"},
     caption=(f"{tm['n_topics']} themes cover {tm['coverage']:.0%} of {tm['n_items']:,} items" if scope.is_all else
              f"{overview.height} themes in {frames['feedback'].height:,} items of this view")
-    + ("; items: filed under the theme, one each; mentioning: items with a sentence about it (several per item)"
-       if presence is not None else "")
+    + ("; items: filed under the theme, one each; mentioning: items with a sentence about it, several per item"
+       " (or filed under it when none of its sentences reached a theme)" if presence is not None else "")
     + "; net sentiment = % positive minus % negative; NPS impact = points NPS would gain without the theme"
     + ("" if "theme_drivers" in frames else " (not available: no theme_drivers.parquet)")
     + ("" if scope.is_all or "theme_drivers" not in frames else "; impact and driver effect: all customers"),

@@ -48,20 +48,53 @@ def test_customer_text_is_escaped(name: str, rendered: tuple[dict[str, Path], fl
     assert '&lt;script&gt;alert("xss")&lt;/script&gt;' in html
 
 
-def test_themes_report_counts_items_mentioning_each_theme(rendered: tuple[dict[str, Path], float]) -> None:
-    """The fixture's mentions give every fourth themed item a second theme: the table shows both counts."""
-    from voc.reports.fixture import build_fixture_frames
+def _theme_rows(frames: dict[str, pl.DataFrame], feedback_ids: list[str]) -> list[str]:
+    """The themes table's first four cells (theme, parent, items filed, items mentioning) for the items given."""
     from voc.topics.mentions import theme_presence
+
+    topics = frames["topics"].filter(pl.col("feedback_id").is_in(feedback_ids))
+    mentions = frames["theme_mentions"].filter(pl.col("feedback_id").is_in(feedback_ids))
+    reach = dict(theme_presence(topics, mentions, item_theme="fallback").group_by("topic_id").len().iter_rows())
+    filed = dict(topics.group_by("topic_id").len().iter_rows())
+    info = frames["topic_info"].filter(pl.col("topic_id") >= 0)
+    return [f"<td>{label}</td><td>{parent}</td><td>{filed.get(t, 0)}</td><td>{reach.get(t, 0)}</td>"
+            for t, label, parent in info.select("topic_id", "topic_label", "parent_label").iter_rows()
+            if filed.get(t, 0) or reach.get(t, 0)]
+
+
+def test_themes_report_counts_items_mentioning_each_theme(rendered: tuple[dict[str, Path], float]) -> None:
+    """The fixture's mentions give some items a second theme, some only another theme and some none (their own
+    theme counts then): the table shows the filed and the mentioning count of every theme."""
+    from voc.reports.fixture import build_fixture_frames
 
     html = rendered[0]["themes"].read_text(encoding="utf-8")
     assert "<th>Items mentioning it</th>" in html
     frames, _ = build_fixture_frames(seed=11)
-    presence = theme_presence(frames["topics"], frames["theme_mentions"], item_theme="fallback")
-    reach = presence.group_by("topic_label").len()
-    assert reach["len"].sum() > frames["topics"].filter(pl.col("topic_id") >= 0).height  # several per item
-    for label, n in reach.iter_rows():
-        filed = frames["topics"].filter(pl.col("topic_label") == label).height
-        assert f"<td>{label}</td>" in html and f"<td>{filed}</td><td>{n}</td>" in html
+    rows = _theme_rows(frames, frames["feedback"]["feedback_id"].to_list())
+    assert len(rows) == 4 and all(row in html for row in rows), rows
+
+
+def test_themes_report_narrowed_to_a_channel_and_without_mentions(fixture_root: Path, tmp_path: Path) -> None:
+    """A channel view counts that channel's items and their mentions only; a workspace without
+    theme_mentions.parquet renders the table without the column."""
+    from voc.reports.fixture import build_fixture_frames
+
+    root = tmp_path / "root"
+    shutil.copytree(fixture_root / "data", root / "data", ignore=shutil.ignore_patterns("reports"))
+    dirs = {"interim_dir": root / "data" / "interim", "processed_dir": root / "data" / "processed",
+            "metrics_dir": root / "data" / "metrics", "project_root": root, "currency": "GBP",
+            "notebooks_dir": REPORT_NOTEBOOKS}
+    frames, _ = build_fixture_frames(seed=11)
+    chat = frames["feedback"].filter(pl.col("channel") == "chat")["feedback_id"].to_list()
+    narrowed = render_reports(ReportsConfig(reports=("themes",), segment="channel:chat"),
+                              output_dir=tmp_path / "chat", **dirs)["themes"].read_text(encoding="utf-8")
+    rows = _theme_rows(frames, chat)
+    assert rows and all(row in narrowed for row in rows), rows
+    assert _theme_rows(frames, frames["feedback"]["feedback_id"].to_list())[0] not in narrowed
+    (root / "data" / "processed" / "theme_mentions.parquet").unlink()
+    plain = render_reports(ReportsConfig(reports=("themes",)), output_dir=tmp_path / "plain",
+                           **dirs)["themes"].read_text(encoding="utf-8")
+    assert "<th>Items</th>" in plain and "Items mentioning it" not in plain
 
 
 def test_notebooks_are_committed_without_outputs() -> None:

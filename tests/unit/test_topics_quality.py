@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import polars as pl
 import pytest
 
-from voc.topics.quality import label_set_recovery, majority_labels
+from voc.topics.quality import label_set_recovery, majority_labels, presence_label_sets
 
 
 def test_majority_labels_maps_each_theme_to_its_commonest_label() -> None:
@@ -14,6 +15,7 @@ def test_majority_labels_maps_each_theme_to_its_commonest_label() -> None:
     labels = ["bill", "bill", "app", "app", "bill", "app", "wifi", "app"]
     # theme 1 and 2 tie: the label seen first wins; outliers (-1) map to nothing
     assert majority_labels(topics, labels) == {0: "bill", 1: "app", 2: "wifi"}
+    assert majority_labels([0, 0, 0], [None, None, "app"]) == {0: "app"}   # unlabelled items do not vote
     with pytest.raises(ValueError):
         majority_labels([0, 1], ["bill"])
 
@@ -31,5 +33,12 @@ def test_label_set_recovery_counts_item_label_pairs() -> None:
     assert single["f1"] == 1.0 and math.isnan(single["two_found"])
     nothing = label_set_recovery([set()], [{"a"}])
     assert nothing["precision"] == nothing["recall"] == nothing["f1"] == 0.0
+    assert all(math.isnan(v) for v in label_set_recovery([], []).values())
     with pytest.raises(ValueError, match="2 found sets but 1"):
         label_set_recovery([set(), set()], [{"a"}])
+
+
+def test_presence_label_sets_reads_each_items_themes_in_order() -> None:
+    presence = pl.DataFrame({"feedback_id": ["b", "a", "a", "a", "z"], "topic_id": [1, 0, 1, 7, 0]})
+    # theme 7 has no label, "z" is not asked for, "c" has no row
+    assert presence_label_sets(presence, ["a", "b", "c"], {0: "bill", 1: "app"}) == [{"bill", "app"}, {"app"}, set()]

@@ -336,6 +336,12 @@ def test_theme_overview_counts_the_items_mentioning_each_theme() -> None:
     out = rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0, -40.0, -80.0, 60.0]), presence=presence)
     assert dict(zip(out["topic_id"].to_list(), out["mentioning"].to_list(), strict=True)) == {0: 1, 2: 2, 1: 0}
     assert out["count"].to_list() == [30, 20, 10]     # the filed count and the order do not change
+    # a theme no item is filed under in this view stays while some item mentions it, and goes when none does
+    info = theme_info([-1, 0, 0, 2]).with_columns(pl.when(pl.col("topic_id") >= 1).then(0).otherwise("count")
+                                                  .alias("count"))
+    kept = rp.theme_overview(info, theme_net([0.0] * 4), presence=presence)["topic_id"].to_list()
+    assert kept == [0, 2]
+    assert rp.theme_overview(info, theme_net([0.0] * 4))["topic_id"].to_list() == [0]
     with pytest.raises(ValueError, match="presence"):
         rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0] * 4), presence=presence.drop("topic_id"))
 

@@ -140,11 +140,14 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         "topic_id": pl.Series(topic_ids, dtype=pl.Int32),
         "topic_label": [labels[t] for t in topic_ids],
     }).sort("feedback_id")
-    # one mention of its own theme per themed item; every fourth item also mentions the next theme
-    own = [(f, 0, t) for f, t in zip(ids, topic_ids, strict=True) if t >= 0]
-    extra = [(f, 1, (t + 1) % 4) for i, (f, _, t) in enumerate(own) if i % 4 == 0]
-    theme_mentions = pl.DataFrame(own + extra, schema={"feedback_id": pl.String, "sentence_no": pl.Int32,
-                                                        "topic_id": pl.Int32}, orient="row").with_columns(
+    # themed items mention their own theme, every fourth also the next one; every seventh mentions only the
+    # next one, and every ninth nothing (its own theme then counts, as the alerts count it)
+    themed = [(f, t) for f, t in zip(ids, topic_ids, strict=True) if t >= 0]
+    rows = [(f, n, theme)
+            for i, (f, t) in enumerate(themed) if i % 9 != 4
+            for n, theme in enumerate([(t + 1) % 4] if i % 7 == 3 else [t, (t + 1) % 4] if i % 4 == 0 else [t])]
+    theme_mentions = pl.DataFrame(rows, schema={"feedback_id": pl.String, "sentence_no": pl.Int32,
+                                                "topic_id": pl.Int32}, orient="row").with_columns(
         pl.col("topic_id").replace_strict(labels, return_dtype=pl.String).alias("topic_label"),
         pl.format("a sentence about theme {}", "topic_id").alias("sentence"),
     ).sort("feedback_id", "sentence_no")

@@ -57,7 +57,7 @@ def html_table(frame: pl.DataFrame, *, columns: Mapping[str, str] | None = None,
 
 #: the data version line exactly as ``report_header`` writes it: fixed words, a count and hex digests only
 VERSION_LINE_RE = re.compile(
-    r"Data version: git commit (?:[0-9a-f]{7,40}|not a git checkout); md5 of the \d+ input files [0-9a-f]{32}"
+    r"Data version: git commit (?:[0-9a-f]{12}|not a git checkout); md5 of the \d{1,4} input files [0-9a-f]{32}"
     r"(?:; dvc\.lock digest [0-9a-f]{32} \(its stages before the reports\)|; no dvc\.lock)"
 )
 

@@ -54,12 +54,12 @@ def theme_overview(topic_info: pl.DataFrame, theme_sentiment: pl.DataFrame, *,
     """One row per theme (``topic_id`` >= 0), largest first (ties by id): ``topic_label``, ``parent_label``,
     ``count`` (items filed under the theme, one theme each), ``mentioning`` (items that carry the theme in
     ``presence``, one row per item and theme as ``voc.topics.mentions.theme_presence`` gives it: an item can
-    mention several themes; null without ``presence``), ``net_sentiment`` (% positive minus % negative),
-    ``nps_impact`` (NPS points the theme
-    costs; null without ``theme_drivers``), ``impact_text`` (the impact with its with-vs-without test at
-    ``alpha``), ``driver_text`` (the driver model's effect, net of sentiment, and whether it is significant
-    after Holm), ``top_channel`` (the channel whose items carry the theme most often, with that share in %;
-    null without ``topics_by_segment``) and ``representative`` (raw text: escape it when writing HTML)."""
+    mention several themes; null without ``presence``; a theme with neither is left out), ``net_sentiment`` (%
+    positive minus % negative), ``nps_impact`` (NPS points the theme costs; null without ``theme_drivers``),
+    ``impact_text`` (the impact with its with-vs-without test at ``alpha``), ``driver_text`` (the driver model's
+    effect, net of sentiment, and whether it is significant after Holm), ``top_channel`` (the channel whose
+    items carry the theme most often, with that share in %; null without ``topics_by_segment``) and
+    ``representative`` (raw text: escape it when writing HTML)."""
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     _check(topic_info, _INFO, "topic_info")
@@ -94,6 +94,7 @@ def theme_overview(topic_info: pl.DataFrame, theme_sentiment: pl.DataFrame, *,
                        how="left").with_columns(pl.col("mentioning").fill_null(0))
     else:
         out = out.with_columns(pl.lit(None, pl.Int64).alias("mentioning"))
+    out = out.filter((pl.col("count") > 0) | (pl.col("mentioning").fill_null(0) > 0))
     if topics_by_segment is not None:
         _check(topics_by_segment, _SHARES, "topics_by_segment")
         top = (topics_by_segment.filter((pl.col("segment_type") == "channel") & (pl.col("topic_id") >= 0))

@@ -4,9 +4,10 @@ multi-label themes with known labels."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+import polars as pl
 
 
 def npmi_coherence(topic_words: list[list[str]], docs: list[str], *, top_n: int = 10) -> float:
@@ -59,10 +60,11 @@ def topic_diversity(topic_words: list[list[str]], *, top_n: int = 10) -> float:
 
 
 def majority_labels(topic_ids: Sequence[int], labels: Sequence[str]) -> dict[int, str]:
-    """Each theme (not -1) mapped to the label most of its items carry (ties: the label seen first)."""
+    """Each theme (not -1) mapped to the label most of its items carry (ties: the label seen first); items
+    without a label (None) do not vote."""
     tally: dict[int, Counter[str]] = {}
     for topic, label in zip(topic_ids, labels, strict=True):
-        if topic != -1:
+        if topic != -1 and label is not None:
             tally.setdefault(int(topic), Counter())[label] += 1
     return {topic: counts.most_common(1)[0][0] for topic, counts in tally.items()}
 
@@ -74,6 +76,8 @@ def label_set_recovery(found: Sequence[set[str]], truth: Sequence[set[str]]) -> 
     ``labels_per_item`` (mean size of the found sets)."""
     if len(found) != len(truth):
         raise ValueError(f"label_set_recovery: {len(found)} found sets but {len(truth)} true ones")
+    if not found:
+        return dict.fromkeys(("precision", "recall", "f1", "two_found", "labels_per_item"), float("nan"))
     hit = sum(len(f & t) for f, t in zip(found, truth, strict=True))
     n_found, n_true = sum(len(f) for f in found), sum(len(t) for t in truth)
     precision = hit / n_found if n_found else 0.0      # nothing found: nothing right
@@ -84,5 +88,17 @@ def label_set_recovery(found: Sequence[set[str]], truth: Sequence[set[str]]) -> 
         "recall": recall,
         "f1": 2 * precision * recall / (precision + recall) if precision + recall > 0 else precision + recall,
         "two_found": float(np.mean(multi)) if multi else float("nan"),
-        "labels_per_item": n_found / len(found) if found else float("nan"),
+        "labels_per_item": n_found / len(found),
     }
+
+
+def presence_label_sets(presence: pl.DataFrame, feedback_ids: Sequence[str],
+                        stands_for: Mapping[int, str]) -> list[set[str]]:
+    """The labels each item of ``feedback_ids`` carries (in that order) through ``presence`` (one row per
+    item and theme, as ``voc.topics.mentions.theme_presence`` gives it), each theme read as ``stands_for``
+    (e.g. ``majority_labels``); an item with no row, or only themes without a label, gets an empty set."""
+    found: dict[str, set[str]] = {f: set() for f in feedback_ids}
+    for f, t in presence.select("feedback_id", "topic_id").iter_rows():
+        if f in found and t in stands_for:
+            found[f].add(stands_for[t])
+    return [found[f] for f in feedback_ids]
