@@ -166,23 +166,20 @@ def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: flo
     with two or more planted themes of which two or more are found."""
     from voc.topics.mentions import nearest_themes, theme_presence
     from voc.topics.model import theme_centroids
-    from voc.topics.quality import label_set_recovery, majority_labels, presence_label_sets
+    from voc.topics.quality import presence_recovery
 
     topics = np.asarray(topics)
-    stands_for = majority_labels(topics.tolist(), ds["labels"]["theme"])
     ids, _ = nearest_themes(ds["sentence_embeddings"], theme_centroids(ds["embeddings"], topics),
                             min_similarity=min_similarity)
     items = pl.DataFrame({"feedback_id": ds["feedback_ids"], "topic_id": pl.Series(topics, dtype=pl.Int32),
                           "topic_label": ""})
     mentions = ds["sentences"].select("feedback_id", pl.Series("topic_id", ids, dtype=pl.Int32),
                                       pl.lit("").alias("topic_label"))
-    feedback_ids = ds["feedback_ids"].to_list()
     names = {"labels_per_item": "themes_per_item"}
     return {f"planted_{names.get(k, k)}{suffix}": v
             for suffix, presence in (("", theme_presence(items, mentions, item_theme="fallback")),
                                      ("_item", theme_presence(items)))
-            for k, v in label_set_recovery(presence_label_sets(presence, feedback_ids, stands_for),
-                                           ds["planted"]).items()}
+            for k, v in presence_recovery(items, presence, ds["labels"]["theme"], ds["planted"]).items()}
 
 
 def cached_embeddings(name: str, texts: list[str], embedder: Any) -> np.ndarray:

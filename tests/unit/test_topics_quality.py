@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from voc.topics.quality import label_set_recovery, majority_labels, presence_label_sets
+from voc.topics.quality import label_set_recovery, majority_labels, presence_recovery
 
 
 def test_majority_labels_maps_each_theme_to_its_commonest_label() -> None:
@@ -38,7 +38,13 @@ def test_label_set_recovery_counts_item_label_pairs() -> None:
         label_set_recovery([set(), set()], [{"a"}])
 
 
-def test_presence_label_sets_reads_each_items_themes_in_order() -> None:
+def test_presence_recovery_reads_each_items_themes_as_their_majority_label() -> None:
+    topics = pl.DataFrame({"feedback_id": ["a", "b", "c"], "topic_id": [0, 1, 7]})
+    # theme 0 stands for bill (a), 1 for app (b), 7 for nothing (c's label is None); "z" is not an item of
+    # topics, and c has no row
     presence = pl.DataFrame({"feedback_id": ["b", "a", "a", "a", "z"], "topic_id": [1, 0, 1, 7, 0]})
-    # theme 7 has no label, "z" is not asked for, "c" has no row
-    assert presence_label_sets(presence, ["a", "b", "c"], {0: "bill", 1: "app"}) == [{"bill", "app"}, {"app"}, set()]
+    truth = [{"bill", "app"}, {"app", "wifi"}, {"bill"}]
+    got = presence_recovery(topics, presence, ["bill", "app", None], truth)
+    # found: a {bill, app}, b {app}, c {}: 3 hits of 3 found pairs and of 5 true pairs
+    assert got == label_set_recovery([{"bill", "app"}, {"app"}, set()], truth)
+    assert got["precision"] == 1.0 and got["recall"] == pytest.approx(3 / 5) and got["two_found"] == 0.5

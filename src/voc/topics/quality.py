@@ -4,7 +4,7 @@ multi-label themes with known labels."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -92,13 +92,17 @@ def label_set_recovery(found: Sequence[set[str]], truth: Sequence[set[str]]) -> 
     }
 
 
-def presence_label_sets(presence: pl.DataFrame, feedback_ids: Sequence[str],
-                        stands_for: Mapping[int, str]) -> list[set[str]]:
-    """The labels each item of ``feedback_ids`` carries (in that order) through ``presence`` (one row per
-    item and theme, as ``voc.topics.mentions.theme_presence`` gives it), each theme read as ``stands_for``
-    (e.g. ``majority_labels``); an item with no row, or only themes without a label, gets an empty set."""
-    found: dict[str, set[str]] = {f: set() for f in feedback_ids}
+def presence_recovery(topics: pl.DataFrame, presence: pl.DataFrame, primary: Sequence[str | None],
+                      truth: Sequence[set[str]]) -> dict[str, float]:
+    """``label_set_recovery`` of the themes each item of ``topics`` (feedback_id, topic_id: each item's own
+    theme, in the order of ``primary`` and ``truth``) carries in ``presence`` (one row per item and theme, as
+    ``voc.topics.mentions.theme_presence`` gives it). Each theme is read as the ``primary`` label most of the
+    items filed under it carry (``majority_labels``); a theme without one, and an item with no row, add
+    nothing."""
+    ids = topics["feedback_id"].to_list()
+    stands_for = majority_labels(topics["topic_id"].to_list(), primary)
+    found: dict[str, set[str]] = {f: set() for f in ids}
     for f, t in presence.select("feedback_id", "topic_id").iter_rows():
         if f in found and t in stands_for:
             found[f].add(stands_for[t])
-    return [found[f] for f in feedback_ids]
+    return label_set_recovery([found[f] for f in ids], truth)
