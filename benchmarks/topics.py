@@ -17,6 +17,8 @@ Methods, all on the same MiniLM embeddings:
                    theme, "silhouette" cuts the theme dendrogram where the items separate best);
   ours_best_cut    (or ours_one_se) the same with the other topics.merge_one_se setting: the cut with the best
                    silhouette, or the fewest themes within one standard error of it;
+  ours_merge_by_<m>  the same with the other topics.merge_by setting: the themes that merge are those sharing
+                   their words ("words") or those closest in meaning ("centroids"), as many either way;
   ours_unit_sentence  (clothing reviews) the same with ``topics.unit: sentence``: themes fitted on the reviews'
                    sentences, an item's theme its primary one; ``ours_unit_sentence_minus_baseline`` compares it
                    with every other method as ``ours_minus_baseline`` does for ours;
@@ -518,7 +520,9 @@ def main() -> None:
         other = "none" if cfg.merge == "silhouette" else "silhouette"
         alt = f"ours_merge_{other}"
         alt_se = "ours_best_cut" if cfg.merge_one_se else "ours_one_se"
-        runs: dict[str, list[dict[str, Any]]] = {"ours": [], alt: [], alt_se: [], "bertopic_default": []}
+        other_by = "centroids" if cfg.merge_by == "words" else "words"
+        alt_by = f"ours_merge_by_{other_by}"
+        runs: dict[str, list[dict[str, Any]]] = {"ours": [], alt: [], alt_se: [], alt_by: [], "bertopic_default": []}
         by_sentence = name in SENTENCE_UNIT_DATASETS
         if by_sentence:
             from voc.topics.mentions import split_sentences
@@ -544,6 +548,7 @@ def main() -> None:
             runs[alt].append(run_ours(ds, layout_ours, seed, replace(cfg, merge=other), st_model))
             runs[alt_se].append(run_ours(ds, layout_ours, seed, replace(cfg, merge_one_se=not cfg.merge_one_se),
                                          st_model))
+            runs[alt_by].append(run_ours(ds, layout_ours, seed, replace(cfg, merge_by=other_by), st_model))
             if seed == seeds[0]:   # the label representations, on one seed: same themes, other words
                 for rep in ("ctfidf", "keybert", "mmr", "keybert+mmr"):
                     r = runs["ours"][-1] if rep == cfg.representation else run_ours(

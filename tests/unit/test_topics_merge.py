@@ -135,3 +135,48 @@ def test_one_standard_error_rule_keeps_a_clear_best_cut():
     x, truth = _nested(0.7, 0.2)     # the six themes are clearly apart: the rule changes nothing
     plain = choose_theme_cut(x, truth, min_silhouette=0.0, sample_size=500, seed=1)
     assert choose_theme_cut(x, truth, min_silhouette=0.0, sample_size=500, seed=1, one_se=True) == plain
+
+
+def test_word_groups_join_the_themes_that_share_their_words():
+    from voc.topics.model import word_groups
+
+    weights = np.array([[1.0, 0.9, 0, 0], [0.8, 1.0, 0, 0.1], [0, 0, 1.0, 0.7], [0, 0.1, 0.9, 1.0], [0, 0, 0, 0]])
+    two = word_groups(weights, 2)      # the wordless theme is at distance 1 from all: it joins last
+    assert two[0] == two[1] == two[2] == two[3] != two[4]
+    three = word_groups(weights, 3)
+    assert three[0] == three[1] and three[2] == three[3] and len({three[0], three[2], three[4]}) == 3
+
+
+def test_merge_by_words_keeps_the_number_of_groups_and_forms_them_by_words():
+    x, truth = _blobs(40, 3)
+    leaves = truth * 2 + (np.arange(truth.size) % 2)     # 6 leaves; the centroids pair (0, 1), (2, 3), (4, 5)
+    by_meaning, meaning_score = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1)
+    words = np.eye(3)[np.arange(6) % 3] + 0.01           # the words pair (0, 3), (1, 4), (2, 5)
+    by_words, score = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1, word_weights=words)
+    assert len(set(by_meaning.values()) - {OUTLIER}) == len(set(by_words.values()) - {OUTLIER}) == 3
+    assert by_meaning[0] == by_meaning[1] and by_meaning[2] == by_meaning[3]
+    assert by_words[0] == by_words[3] and by_words[1] == by_words[4] and by_words[2] == by_words[5]
+    assert by_words[0] != by_words[1] != by_words[2]
+    assert score is not None and meaning_score is not None and score < meaning_score   # the applied cut's own
+    # themes kept as they are (no cut reaches the bar) stay so whatever their words
+    kept, _ = choose_theme_cut(x, leaves, min_silhouette=0.99, sample_size=500, seed=1, word_weights=words)
+    assert all(k == v for k, v in kept.items())
+
+
+def test_theme_word_weights_give_one_row_per_theme_in_id_order():
+    from voc.topics import TopicsConfig
+    from voc.topics.model import _vectorizer, theme_word_weights
+
+    docs = ["refund delayed again", "refund still missing", "refund not received", "login fails daily",
+            "login page broken", "login code never arrives", "noise words here"] * 3
+    topics = np.array([0, 0, 0, 2, 2, 2, OUTLIER] * 3)
+    config = TopicsConfig(min_df=1)
+    vectorizer = _vectorizer(config, docs)
+    weights = theme_word_weights(docs, topics, vectorizer, config)
+    vocab = np.array(vectorizer.get_feature_names_out())
+    used = vocab[~np.isin(vocab, ["noise", "words", "noise words", "words here"])]   # only the outliers say these
+    assert weights.shape == (2, used.size)                             # themes 0 and 2; outliers left out
+    dense = weights.toarray()
+    assert np.isfinite(dense).all()
+    assert used[dense[0].argmax()] == "refund" and used[dense[1].argmax()] == "login"
+    assert dense[0][used == "login"] == 0 and dense[1][used == "refund"] == 0
