@@ -150,14 +150,16 @@ def main() -> None:
         assigned = assign_topics(emb["feedback_id"], topics, info)
         write_parquet(assigned, root / "data/processed/topics.parquet")
         write_parquet(info, root / "data/processed/topic_info.parquet")
-        write_parquet(topics_over_time(assigned, feedback), root / "data/processed/topics_over_time.parquet")
+        # an item counts for the themes its sentences mention (its pooled theme only when none is mentioned), in
+        # the trends, the segments and the alerts alike
+        presence = theme_presence(assigned, mentions, item_theme="fallback")
+        write_parquet(topics_over_time(assigned, feedback, presence), root / "data/processed/topics_over_time.parquet")
         customers = pl.read_parquet(root / "data/interim/customers.parquet").select("customer_id", "plan", "region")
         groups = feedback.select("feedback_id", "channel", "customer_id").join(customers, on="customer_id", how="left")
-        shares = pl.concat([theme_shares(assigned, groups, by=c) for c in ("channel", "plan", "region")])
+        shares = pl.concat([theme_shares(assigned, groups, by=c, presence=presence)
+                            for c in ("channel", "plan", "region")])
         write_parquet(shares, root / "data/processed/topics_by_segment.parquet")
-        # an item counts for the themes its sentences mention (its pooled theme only when none is mentioned)
-        alerts = detect_emerging_themes(theme_presence(assigned, mentions, item_theme="fallback"), feedback,
-                                        config=cfg.alerts)
+        alerts = detect_emerging_themes(presence, feedback, config=cfg.alerts)
         write_parquet(alerts, root / "data/processed/theme_alerts.parquet")
         save_topic_model(result.model, ThemeIndex(unit_matrix, unit_topics, info), root / "data/models/topic_model")
         write_parquet(stable.registry.with_columns(pl.lit(cfg.unit).alias("unit")), reg_path)

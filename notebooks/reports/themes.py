@@ -36,6 +36,7 @@ from IPython.display import HTML, display
 from voc import reports as rp
 from voc import viz
 from voc.metrics import scores as voc_scores
+from voc.topics import theme_shares, topics_over_time
 from voc.topics.mentions import theme_presence
 from voc.viz import themes as viz_themes
 
@@ -58,6 +59,8 @@ display(HTML(rp.report_header("themes", version=rp.data_version(paths, root=proj
 # ## The themes
 
 # %%
+# every theme an item's sentences mention (its own theme when none does), as the trends, segments and alerts count
+presence = theme_presence(frames["topics"], frames["theme_mentions"], item_theme="fallback") if has_mentions else None
 table_info = frames["topic_info"]
 if not scope.is_all:  # volumes and sentiment from this segment/period's feedback
     frames["theme_sentiment"] = voc_scores.theme_sentiment(frames["topics"], frames["sentiment"])
@@ -66,15 +69,9 @@ if not scope.is_all:  # volumes and sentiment from this segment/period's feedbac
     table_info = (frames["topic_info"].drop("count").join(counts, on="topic_id", how="left")
                   .with_columns(pl.col("count").fill_null(0)))
     frames["topic_info"] = table_info.filter(pl.col("count") > 0)
-    monthly = frames["topics"].join(frames["feedback"].select("feedback_id", "created_at"), on="feedback_id").with_columns(
-        pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
-    frames["topics_over_time"] = (monthly.group_by("month", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
-                                  .with_columns((pl.col("count") / pl.col("count").sum().over("month")).alias("share"))
-                                  .sort("month", "topic_id"))
+    frames["topics_over_time"] = topics_over_time(frames["topics"], frames["feedback"], presence)
     # which channels carry each theme, from this view's items
-    frames["topics_by_segment"] = rp.channel_shares(frames["feedback"], frames["topics"])
-# every theme an item's sentences mention (its own theme when none does), as the emerging-theme alerts count
-presence = theme_presence(frames["topics"], frames["theme_mentions"], item_theme="fallback") if has_mentions else None
+    frames["topics_by_segment"] = theme_shares(frames["topics"], frames["feedback"], by="channel", presence=presence)
 overview = rp.theme_overview(table_info, frames["theme_sentiment"],
                              theme_drivers=frames.get("theme_drivers"),
                              topics_by_segment=frames.get("topics_by_segment"), presence=presence)
@@ -110,6 +107,10 @@ viz.top_themes_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
 viz.theme_sentiment_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
 
 # %%
+if presence is not None:
+    display(HTML("<p>Shares over time and by channel count every item that mentions a theme, as the emerging-theme "
+                 "alerts do (an item counts for its own theme when none of its sentences reached one), so the "
+                 "themes of a month can add up to more than 100%.</p>"))
 viz.topics_over_time_figure(frames["topics_over_time"], frames["topic_info"], top_n=min(top_n_themes, 6)).show()
 
 # %%

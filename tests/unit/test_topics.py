@@ -30,6 +30,27 @@ def test_assign_and_over_time():
     assert ot.filter(pl.col("month") == dt.date(2025, 2, 1))["share"].to_list() == [1.0]
 
 
+
+def test_over_time_with_presence_counts_every_theme_an_item_carries():
+    assigned = pl.DataFrame({"feedback_id": ["a", "b", "c", "d"], "topic_id": [0, 0, -1, 1]},
+                            schema_overrides={"topic_id": pl.Int32})
+    fb = pl.DataFrame({
+        "feedback_id": ["a", "b", "c", "d", "e"],
+        "created_at": [dt.datetime(2025, 1, 3), dt.datetime(2025, 1, 9), dt.datetime(2025, 1, 20),
+                       dt.datetime(2025, 2, 1), dt.datetime(2025, 2, 2)],     # e: no text, not in assigned
+    })
+    # a mentions themes 0 and 1; b only 1 (not its filed 0); c nothing (outlier); d its filed 1; e is not an item
+    presence = pl.DataFrame({"feedback_id": ["a", "a", "b", "d", "e"], "topic_id": [0, 1, 1, 1, 0]},
+                            schema_overrides={"topic_id": pl.Int32})
+    ot = topics_over_time(assigned, fb, presence)
+    jan = {r["topic_id"]: (r["count"], r["share"]) for r in ot.filter(pl.col("month") == dt.date(2025, 1, 1)).to_dicts()}
+    assert jan == {-1: (1, pytest.approx(1 / 3)), 0: (1, pytest.approx(1 / 3)), 1: (2, pytest.approx(2 / 3))}
+    feb = ot.filter(pl.col("month") == dt.date(2025, 2, 1))
+    assert feb.select("topic_id", "count", "share").rows() == [(1, 1, 1.0)]   # e counts nowhere
+    plain = topics_over_time(assigned, fb)                                    # filed themes: one per item
+    assert plain.filter(pl.col("month") == dt.date(2025, 1, 1))["count"].to_list() == [1, 2]
+
+
 def test_too_few_documents_fail_with_the_fix():
     with pytest.raises(ValueError, match="lower topics.min_topic_size"):
         fit_topic_model(["a"] * 5, np.zeros((5, 4)), config=TopicsConfig(min_topic_size=10), seed=1)

@@ -149,6 +149,21 @@ def test_theme_shares_per_segment_keep_unknowns():
         theme_shares(assigned, groups, by="plan")
 
 
+
+def test_theme_shares_with_presence_are_of_the_segments_items():
+    assigned = pl.DataFrame({"feedback_id": ["a", "b", "c"], "topic_id": [0, -1, 0]},
+                            schema_overrides={"topic_id": pl.Int32})
+    groups = pl.DataFrame({"feedback_id": ["a", "b", "c"], "channel": ["survey", "survey", "review"]})
+    presence = pl.DataFrame({"feedback_id": ["a", "a", "c"], "topic_id": [0, 1, 0]},
+                            schema_overrides={"topic_id": pl.Int32})
+    out = theme_shares(assigned, groups, by="channel", presence=presence)
+    assert out.select("segment", "topic_id", "count", "share").rows() == [
+        ("review", 0, 1, 1.0), ("survey", -1, 1, 0.5), ("survey", 0, 1, 0.5), ("survey", 1, 1, 0.5)]
+    # without presence: the filed theme, the outliers in the denominator
+    assert theme_shares(assigned, groups, by="channel").select("segment", "topic_id", "share").rows() == [
+        ("review", 0, 1.0), ("survey", -1, 0.5), ("survey", 0, 0.5)]
+
+
 def test_coherence_prefers_words_that_occur_together():
     docs = ["refund charged card", "refund charged", "app crash login", "app crash", "refund app"]
     good = npmi_coherence([["refund", "charged"], ["app", "crash"]], docs)

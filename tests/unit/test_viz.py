@@ -356,15 +356,6 @@ def test_theme_overview_without_optional_tables_and_bad_input() -> None:
         rp.theme_overview(theme_info([-1, 0, 0, 2]), theme_net([0.0] * 4), alpha=1.5)
 
 
-def test_channel_shares_counts_items_per_channel() -> None:
-    feedback = pl.DataFrame({"feedback_id": ["a", "b", "c"], "channel": ["survey", "survey", "review"]})
-    topics = pl.DataFrame({"feedback_id": ["a", "b", "c"], "topic_id": pl.Series([0, -1, 0], dtype=pl.Int32)})
-    out = rp.channel_shares(feedback, topics)
-    assert out.filter((pl.col("segment") == "survey") & (pl.col("topic_id") == 0))["share"].item() == 0.5
-    assert out.filter(pl.col("segment") == "review")["share"].to_list() == [1.0]
-    assert set(out["segment_type"]) == {"channel"}
-
-
 def test_theme_sentiment_over_time_states_the_biggest_move_and_gaps_small_months():
     import datetime as dt
 

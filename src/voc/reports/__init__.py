@@ -16,7 +16,7 @@ from voc.reports.plotly_offline import use_offline_plotly
 from voc.reports.provenance import DataVersion, data_version, git_commit, md5_of_inputs
 from voc.reports.render import REPORTS, ReportsConfig, execute_report, export_html, render_reports
 from voc.reports.segment import SEGMENT_FIELDS, Scope, filter_frames, parse_scope
-from voc.reports.themes import channel_shares, theme_overview
+from voc.reports.themes import theme_overview
 from voc.reports.safety import ReportSafetyError, check_report, find_pii, visible_text
 from voc.reports.summaries import (
     churn_risk_summary,
@@ -68,6 +68,5 @@ __all__ = [
     "summarise_tickets",
     "top_at_risk_customers",
     "use_offline_plotly",
-    "channel_shares",
     "theme_overview",
 ]

@@ -180,18 +180,14 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
         .sort("topic_id")
     )
     themed = topics.join(feedback.select("feedback_id", "channel"), on="feedback_id")
-    topics_by_segment = (
-        themed.group_by(pl.col("channel").alias("segment"), "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
-        .with_columns((pl.col("count") / pl.col("count").sum().over("segment")).alias("share"),
-                      pl.lit("channel").alias("segment_type"))
-        .select("segment_type", "segment", "topic_id", "count", "share").sort("segment", "topic_id")
-    )
-    monthly = joined.with_columns(pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
-    topics_over_time = (
-        monthly.group_by("month", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
-        .with_columns((pl.col("count") / pl.col("count").sum().over("month")).alias("share"))
-        .sort("month", "topic_id")
-    )
+    # as the topics stage writes them: every theme an item mentions (its own when none does)
+    from voc.topics import theme_shares
+    from voc.topics import topics_over_time as topics_over_time_table
+    from voc.topics.mentions import theme_presence
+
+    presence = theme_presence(topics, theme_mentions, item_theme="fallback")
+    topics_by_segment = theme_shares(topics, feedback, by="channel", presence=presence)
+    topics_over_time = topics_over_time_table(topics, feedback, presence)
     theme_sentiment = (
         joined.group_by("topic_id", "topic_label").agg(
             pl.len().cast(pl.Int64).alias("n"),

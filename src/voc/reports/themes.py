@@ -16,22 +16,6 @@ def _check(frame: pl.DataFrame, columns: tuple[str, ...], what: str) -> None:
         raise ValueError(f"{what}: missing column(s) {missing}; has {frame.columns}")
 
 
-def channel_shares(feedback: pl.DataFrame, topics: pl.DataFrame) -> pl.DataFrame:
-    """``topics_by_segment`` rows for ``segment_type = channel`` computed from item-level tables (for a report
-    narrowed to a segment or period): per channel and theme, ``count`` and ``share`` (fraction of the channel's
-    items, outliers included in the denominator). Sorted by segment, topic_id."""
-    _check(feedback, ("feedback_id", "channel"), "feedback")
-    _check(topics, ("feedback_id", "topic_id"), "topics")
-    joined = topics.join(feedback.select("feedback_id", "channel"), on="feedback_id", how="inner")
-    return (
-        joined.with_columns(pl.col("channel").fill_null("(unknown)").alias("segment"))
-        .group_by("segment", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
-        .with_columns((pl.col("count") / pl.col("count").sum().over("segment")).alias("share"),
-                      pl.lit("channel").alias("segment_type"))
-        .select(*_SHARES).sort("segment", "topic_id")
-    )
-
-
 def _impact_text(impact: float | None, p_value: float | None, *, alpha: float) -> str | None:
     if impact is None:
         return None

@@ -819,12 +819,29 @@ def assign_topics(feedback_ids: pl.Series, topics: np.ndarray, info: pl.DataFram
     return frame.join(info.select(cols), on="topic_id", how="left").sort("feedback_id")
 
 
-def topics_over_time(assigned: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataFrame:
-    """Monthly count and share of each theme among the items with text that month."""
-    joined = assigned.join(feedback.select("feedback_id", "created_at"), on="feedback_id", how="inner")
-    monthly = joined.with_columns(pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
-    counts = monthly.group_by("month", "topic_id").agg(pl.len().alias("count"))
-    totals = monthly.group_by("month").agg(pl.len().alias("total"))
+def item_themes(assigned: pl.DataFrame, presence: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The themes each item of ``assigned`` counts for: its filed theme, or with ``presence`` (``theme_presence``:
+    one row per item and theme it carries) each of those, and -1 for an item that carries none. Columns:
+    feedback_id, topic_id (Int32); rows of ``presence`` for items not in ``assigned`` are left out."""
+    if presence is None:
+        return assigned.select("feedback_id", pl.col("topic_id").cast(pl.Int32))
+    items = assigned.select("feedback_id")
+    carried = presence.select("feedback_id", pl.col("topic_id").cast(pl.Int32)).join(items, on="feedback_id",
+                                                                                    how="semi")
+    none = items.join(carried, on="feedback_id", how="anti").with_columns(pl.lit(OUTLIER, pl.Int32).alias("topic_id"))
+    return pl.concat([carried, none]).unique(["feedback_id", "topic_id"])
+
+
+def topics_over_time(assigned: pl.DataFrame, feedback: pl.DataFrame,
+                     presence: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Monthly count and share of each theme among the items with text that month.
+
+    Each item counts for the theme it is filed under, or with ``presence`` for every theme it carries
+    (``item_themes``; the shares of a month may then sum past 1). -1: the items with no theme."""
+    dated = feedback.select("feedback_id", pl.col("created_at").dt.truncate("1mo").dt.date().alias("month"))
+    totals = assigned.join(dated, on="feedback_id", how="inner").group_by("month").agg(pl.len().alias("total"))
+    counts = (item_themes(assigned, presence).join(dated, on="feedback_id", how="inner")
+              .group_by("month", "topic_id").agg(pl.len().alias("count")))
     return (
         counts.join(totals, on="month")
         .with_columns((pl.col("count") / pl.col("total")).alias("share"))
@@ -833,18 +850,22 @@ def topics_over_time(assigned: pl.DataFrame, feedback: pl.DataFrame) -> pl.DataF
     )
 
 
-def theme_shares(assigned: pl.DataFrame, groups: pl.DataFrame, *, by: str) -> pl.DataFrame:
+def theme_shares(assigned: pl.DataFrame, groups: pl.DataFrame, *, by: str,
+                 presence: pl.DataFrame | None = None) -> pl.DataFrame:
     """Count and share of each theme within each value of ``by`` (e.g. channel, plan, region).
 
     ``groups`` has feedback_id and the ``by`` column; items whose group is null are counted under "(unknown)"
-    rather than dropped.
+    rather than dropped. Each item counts for its filed theme, or with ``presence`` for every theme it carries
+    (``item_themes``); the share is of the segment's items.
     """
     if by not in groups.columns or "feedback_id" not in groups.columns:
         raise ValueError(f"theme_shares: groups lacks 'feedback_id' or {by!r}")
-    joined = assigned.join(groups.select("feedback_id", pl.col(by).cast(pl.String)), on="feedback_id", how="left")
-    joined = joined.with_columns(pl.col(by).fill_null("(unknown)").alias("segment"))
-    counts = joined.group_by("segment", "topic_id").agg(pl.len().cast(pl.Int64).alias("count"))
-    totals = joined.group_by("segment").agg(pl.len().alias("total"))
+    segment = groups.select("feedback_id", pl.col(by).cast(pl.String).fill_null("(unknown)").alias("segment"))
+    totals = (assigned.select("feedback_id").join(segment, on="feedback_id", how="left")
+              .with_columns(pl.col("segment").fill_null("(unknown)")).group_by("segment").agg(pl.len().alias("total")))
+    counts = (item_themes(assigned, presence).join(segment, on="feedback_id", how="left")
+              .with_columns(pl.col("segment").fill_null("(unknown)"))
+              .group_by("segment", "topic_id").agg(pl.len().cast(pl.Int64).alias("count")))
     return (
         counts.join(totals, on="segment")
         .with_columns(pl.lit(by).alias("segment_type"), (pl.col("count") / pl.col("total")).alias("share"))
