@@ -110,7 +110,8 @@ viz.theme_sentiment_figure(frames["theme_sentiment"], top_n=top_n_themes).show()
 if presence is not None:
     display(HTML("<p>Shares over time and by channel count every item that mentions a theme, as the emerging-theme "
                  "alerts do (an item counts for its own theme when none of its sentences reached one), so the "
-                 "themes of a month can add up to more than 100%.</p>"))
+                 "themes of a month can add up to more than 100%. The chart shows the themes with the most items "
+                 "filed under them; the sentiment over time below follows the theme each item is filed under.</p>"))
 viz.topics_over_time_figure(frames["topics_over_time"], frames["topic_info"], top_n=min(top_n_themes, 6)).show()
 
 # %%

@@ -30,7 +30,6 @@ def test_assign_and_over_time():
     assert ot.filter(pl.col("month") == dt.date(2025, 2, 1))["share"].to_list() == [1.0]
 
 
-
 def test_over_time_with_presence_counts_every_theme_an_item_carries():
     assigned = pl.DataFrame({"feedback_id": ["a", "b", "c", "d"], "topic_id": [0, 0, -1, 1]},
                             schema_overrides={"topic_id": pl.Int32})

@@ -149,7 +149,6 @@ def test_theme_shares_per_segment_keep_unknowns():
         theme_shares(assigned, groups, by="plan")
 
 
-
 def test_theme_shares_with_presence_are_of_the_segments_items():
     assigned = pl.DataFrame({"feedback_id": ["a", "b", "c"], "topic_id": [0, -1, 0]},
                             schema_overrides={"topic_id": pl.Int32})

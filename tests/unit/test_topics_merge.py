@@ -145,6 +145,10 @@ def test_word_groups_join_the_themes_that_share_their_words():
     assert two[0] == two[1] == two[2] == two[3] != two[4]
     three = word_groups(weights, 3)
     assert three[0] == three[1] and three[2] == three[3] and len({three[0], three[2], three[4]}) == 3
+    # themes that share no word tie at distance 1: still exactly k groups (fcluster's maxclust gave one)
+    tied = word_groups(np.eye(4)[[0, 1, 2, 3, 3]], 3)
+    assert len(set(tied.tolist())) == 3 and tied[3] == tied[4]
+    assert len(set(word_groups(np.zeros((5, 3)), 2).tolist())) == 2
 
 
 def test_merge_by_words_keeps_the_number_of_groups_and_forms_them_by_words():
@@ -152,15 +156,22 @@ def test_merge_by_words_keeps_the_number_of_groups_and_forms_them_by_words():
     leaves = truth * 2 + (np.arange(truth.size) % 2)     # 6 leaves; the centroids pair (0, 1), (2, 3), (4, 5)
     by_meaning, meaning_score = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1)
     words = np.eye(3)[np.arange(6) % 3] + 0.01           # the words pair (0, 3), (1, 4), (2, 5)
-    by_words, score = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1, word_weights=words)
+    by_words, score = choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1,
+                                       word_weights=lambda: words)
     assert len(set(by_meaning.values()) - {OUTLIER}) == len(set(by_words.values()) - {OUTLIER}) == 3
     assert by_meaning[0] == by_meaning[1] and by_meaning[2] == by_meaning[3]
     assert by_words[0] == by_words[3] and by_words[1] == by_words[4] and by_words[2] == by_words[5]
-    assert by_words[0] != by_words[1] != by_words[2]
-    assert score is not None and meaning_score is not None and score < meaning_score   # the applied cut's own
-    # themes kept as they are (no cut reaches the bar) stay so whatever their words
-    kept, _ = choose_theme_cut(x, leaves, min_silhouette=0.99, sample_size=500, seed=1, word_weights=words)
+    assert len({by_words[0], by_words[1], by_words[2]}) == 3
+    assert score is not None and score == meaning_score     # the centroid cut decided whether and how many
+
+    def never() -> np.ndarray:
+        raise AssertionError("word weights computed although nothing merges")
+
+    # themes kept as they are (no cut reaches the bar) stay so, and their words are never computed
+    kept, _ = choose_theme_cut(x, leaves, min_silhouette=0.99, sample_size=500, seed=1, word_weights=never)
     assert all(k == v for k, v in kept.items())
+    with pytest.raises(ValueError, match="5 rows of word weights for 6 themes"):
+        choose_theme_cut(x, leaves, min_silhouette=0.0, sample_size=500, seed=1, word_weights=lambda: words[:5])
 
 
 def test_theme_word_weights_give_one_row_per_theme_in_id_order():

@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -319,15 +319,16 @@ def _silhouette_items(dist: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def word_groups(word_weights: Any, k: int) -> np.ndarray:
-    """``k`` groups of themes (1..k per theme row) from the average-linkage dendrogram of the cosine distances
-    between their word weights (``theme_word_weights``); a theme without words is at distance 1 from all."""
-    from scipy.cluster.hierarchy import fcluster, linkage
+    """Exactly ``k`` groups of themes (0..k-1 per theme row) from the average-linkage dendrogram of the cosine
+    distances between their word weights (``theme_word_weights``); a theme without words is at distance 1 from
+    all. ``cut_tree``, not ``fcluster(maxclust)``: tied heights (themes that share no word) would give fewer."""
+    from scipy.cluster.hierarchy import cut_tree, linkage
     from scipy.spatial.distance import squareform
     from sklearn.metrics.pairwise import cosine_distances as pairwise_cosine
 
     square = np.clip(pairwise_cosine(word_weights), 0.0, None)
     np.fill_diagonal(square, 0.0)
-    return fcluster(linkage(squareform(square, checks=False), method="average"), t=k, criterion="maxclust")
+    return cut_tree(linkage(squareform(square, checks=False), method="average"), n_clusters=k).ravel()
 
 
 def choose_theme_cut(
@@ -340,7 +341,7 @@ def choose_theme_cut(
     min_groups: int = 2,
     max_groups: int | None = None,
     method: Literal["average", "ward"] = "average",
-    word_weights: Any = None,
+    word_weights: Callable[[], Any] | None = None,
     one_se: bool = False,
     purpose: str = "themes",
 ) -> tuple[dict[int, int], float | None]:
@@ -368,18 +369,19 @@ def choose_theme_cut(
     sample items, 126 themes scored best as 2), so callers bound the range (``fit_topic_model``: at least
     the square root of the number of themes). ``purpose`` names the cut in the log ("themes", "parents").
 
-    ``word_weights`` (one row per theme, ``theme_word_weights``): the chosen number of groups is kept, but the
-    groups are formed by the themes' words (``word_groups``), so that a merged theme's words describe every
-    theme in it. The silhouette of the centroid cuts judges how many groups the items hold; it does not judge
-    the word dendrogram's own cuts well (its curve rises slowly to ~60 groups on the Bitext utterances, and the
+    ``word_weights`` (called only when a cut is kept; one row per theme, ``theme_word_weights``): the chosen
+    number of groups is kept, but the groups are formed by the themes' words (``word_groups``), so that a merged
+    theme's words describe every theme in it. The bar and the returned silhouette are the centroid cut's (they
+    decide whether and into how many groups the themes merge); the word groups' own silhouette is logged, and
+    is lower (0.22-0.26 on the Bitext utterances, against 0.32-0.34). The silhouette of the centroid cuts
+    judges how many groups the items hold; it does not judge the word dendrogram's own cuts well (its curve rises slowly to ~60 groups on the Bitext utterances, and the
     rule picked anything from 17 to 40 themes there by seed). On the Bitext utterances (10 seeds) the word
     groups raised the NPMI of the themes' words from 0.094 to 0.131 (default vocabulary) and from -0.004 to
     0.009 (ours), and AMI with the categories from 0.780 to 0.805; ARI with the intents fell from 0.721 to
     0.673 (``benchmarks/results/topics.json``).
     Returns the mapping old theme -> new theme (ids 0.. by size, largest first; -1 stays -1; the identity
     when nothing merges) and the silhouette of the cut kept (with ``one_se``, the cut within one standard
-    error; with ``word_weights``, that of the word groups; when nothing merges, the best cut's, not applied;
-    None with fewer than three themes).
+    error; when nothing merges, the best cut's, not applied; None with fewer than three themes).
     """
     ids = sorted(set(topics.tolist()) - {OUTLIER})
     identity = {OUTLIER: OUTLIER, **{t: t for t in ids}}
@@ -421,8 +423,12 @@ def choose_theme_cut(
         log.info("%s: %d themes kept (best cut %d groups, silhouette %.3f)", purpose, len(ids), k, score)
         return identity, score
     if word_weights is not None:    # as many groups, formed by the themes' words
-        groups = word_groups(word_weights, k)
-        score = round(_silhouette_from(dist, groups[leaf_of]), 6)
+        weights = word_weights()
+        if weights.shape[0] != len(ids):
+            raise ValueError(f"choose_theme_cut: {weights.shape[0]} rows of word weights for {len(ids)} themes")
+        groups = word_groups(weights, k)
+        log.info("%s: the %d groups formed by their words (silhouette %.3f)", purpose, k,
+                 _silhouette_from(dist, groups[leaf_of]) if np.unique(groups[leaf_of]).size > 1 else float("nan"))
     counts = dict(zip(*np.unique(topics[topics != OUTLIER], return_counts=True), strict=True))
     members: dict[int, list[int]] = {}
     for t, g in zip(ids, groups.tolist(), strict=True):
@@ -506,10 +512,11 @@ def harmonise_duplicates(embeddings: np.ndarray, topics: np.ndarray) -> np.ndarr
 
 
 def theme_word_weights(docs: list[str], topics: np.ndarray, vectorizer: Any, config: TopicsConfig) -> Any:
-    """The c-TF-IDF word weights of each theme (rows: theme ids in ascending order, outliers left out), as
-    BERTopic computes its own: one document per theme, its items joined, counted with ``vectorizer`` (its
-    vocabulary fixed, ``_vectorizer``) and weighted by ``_ctfidf``. Columns: the vocabulary's words that some
-    theme uses, in vocabulary order."""
+    """The c-TF-IDF word weights of each theme (rows: theme ids in ascending order, outliers left out): one
+    document per theme, its items joined, counted with ``vectorizer`` (its vocabulary fixed, ``_vectorizer``)
+    and weighted by ``_ctfidf``. Unlike BERTopic's own c-TF-IDF, the outliers are no class of their own and the
+    joined text is not stripped of punctuation (``ThemeTerms`` tokenises it). Columns: the vocabulary's words
+    that some theme uses, in vocabulary order."""
     ids = sorted(set(topics.tolist()) - {OUTLIER})
     joined = [" ".join(docs[i] for i in np.flatnonzero(topics == t)) for t in ids]
     counts = vectorizer.transform(joined)
@@ -613,7 +620,7 @@ def fit_topic_model(
         mapping, silhouette = choose_theme_cut(
             embeddings, topics, min_silhouette=config.merge_min_silhouette, sample_size=config.merge_sample,
             seed=seed, min_groups=math.ceil(math.sqrt(n_leaves)), one_se=config.merge_one_se,
-            word_weights=theme_word_weights(bt_docs, topics, vectorizer, config) if words else None,
+            word_weights=(lambda: theme_word_weights(bt_docs, topics, vectorizer, config)) if words else None,
         )
         if any(k != v for k, v in mapping.items()):
             topics = np.array([mapping[t] for t in topics.tolist()], dtype=topics.dtype)
@@ -860,11 +867,12 @@ def theme_shares(assigned: pl.DataFrame, groups: pl.DataFrame, *, by: str,
     """
     if by not in groups.columns or "feedback_id" not in groups.columns:
         raise ValueError(f"theme_shares: groups lacks 'feedback_id' or {by!r}")
-    segment = groups.select("feedback_id", pl.col(by).cast(pl.String).fill_null("(unknown)").alias("segment"))
-    totals = (assigned.select("feedback_id").join(segment, on="feedback_id", how="left")
-              .with_columns(pl.col("segment").fill_null("(unknown)")).group_by("segment").agg(pl.len().alias("total")))
-    counts = (item_themes(assigned, presence).join(segment, on="feedback_id", how="left")
-              .with_columns(pl.col("segment").fill_null("(unknown)"))
+    segments = (assigned.select("feedback_id")
+                .join(groups.select("feedback_id", pl.col(by).cast(pl.String).alias("segment")), on="feedback_id",
+                      how="left")
+                .with_columns(pl.col("segment").fill_null("(unknown)")))
+    totals = segments.group_by("segment").agg(pl.len().alias("total"))
+    counts = (item_themes(assigned, presence).join(segments, on="feedback_id", how="inner")
               .group_by("segment", "topic_id").agg(pl.len().cast(pl.Int64).alias("count")))
     return (
         counts.join(totals, on="segment")
