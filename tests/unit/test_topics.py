@@ -42,7 +42,8 @@ def test_over_time_with_presence_counts_every_theme_an_item_carries():
     presence = pl.DataFrame({"feedback_id": ["a", "a", "b", "d", "e"], "topic_id": [0, 1, 1, 1, 0]},
                             schema_overrides={"topic_id": pl.Int32})
     ot = topics_over_time(assigned, fb, presence)
-    jan = {r["topic_id"]: (r["count"], r["share"]) for r in ot.filter(pl.col("month") == dt.date(2025, 1, 1)).to_dicts()}
+    january = ot.filter(pl.col("month") == dt.date(2025, 1, 1))
+    jan = {r["topic_id"]: (r["count"], r["share"]) for r in january.to_dicts()}
     assert jan == {-1: (1, pytest.approx(1 / 3)), 0: (1, pytest.approx(1 / 3)), 1: (2, pytest.approx(2 / 3))}
     feb = ot.filter(pl.col("month") == dt.date(2025, 2, 1))
     assert feb.select("topic_id", "count", "share").rows() == [(1, 1, 1.0)]   # e counts nowhere

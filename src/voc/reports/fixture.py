@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from voc import topics as voc_topics
 from voc.io import write_json, write_parquet, write_text
+from voc.topics.mentions import theme_presence
 
 #: planted in one feedback text, one theme's representative and one churn reason: reports must escape it.
 XSS_TEXT = '<script>alert("xss")</script> the app crashed & lost my order'
@@ -142,9 +144,9 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
     }).sort("feedback_id")
     # themed items mention their own theme, every fourth also the next one; every seventh mentions only the
     # next one, and every ninth nothing (its own theme then counts, as the alerts count it)
-    themed = [(f, t) for f, t in zip(ids, topic_ids, strict=True) if t >= 0]
+    themed_items = [(f, t) for f, t in zip(ids, topic_ids, strict=True) if t >= 0]
     rows = [(f, n, theme)
-            for i, (f, t) in enumerate(themed) if i % 9 != 4
+            for i, (f, t) in enumerate(themed_items) if i % 9 != 4
             for n, theme in enumerate([(t + 1) % 4] if i % 7 == 3 else [t, (t + 1) % 4] if i % 4 == 0 else [t])]
     theme_mentions = pl.DataFrame(rows, schema={"feedback_id": pl.String, "sentence_no": pl.Int32,
                                                 "topic_id": pl.Int32}, orient="row").with_columns(
@@ -181,13 +183,9 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
     )
     themed = topics.join(feedback.select("feedback_id", "channel"), on="feedback_id")
     # as the topics stage writes them: every theme an item mentions (its own when none does)
-    from voc.topics import theme_shares
-    from voc.topics import topics_over_time as topics_over_time_table
-    from voc.topics.mentions import theme_presence
-
     presence = theme_presence(topics, theme_mentions, item_theme="fallback")
-    topics_by_segment = theme_shares(topics, feedback, by="channel", presence=presence)
-    topics_over_time = topics_over_time_table(topics, feedback, presence)
+    topics_by_segment = voc_topics.theme_shares(topics, feedback, by="channel", presence=presence)
+    topics_over_time = voc_topics.topics_over_time(topics, feedback, presence)
     theme_sentiment = (
         joined.group_by("topic_id", "topic_label").agg(
             pl.len().cast(pl.Int64).alias("n"),
@@ -367,7 +365,6 @@ def _churn_theme_drivers(customers: pl.DataFrame, feedback: pl.DataFrame, sentim
     customers followed from ``origin`` to ``end`` (days; churn at ``cancelled_at``), every item before the origin
     counted, guards lowered to the fixture's size (3 customers, 1 churner per theme)."""
     from voc.churn.theme_drivers import churn_theme_drivers
-    from voc.topics.mentions import theme_presence
 
     days = 86_400.0
     churned = (pl.col("cancelled_at") <= end).fill_null(False)

@@ -374,8 +374,9 @@ def choose_theme_cut(
     theme's words describe every theme in it. The bar and the returned silhouette are the centroid cut's (they
     decide whether and into how many groups the themes merge); the word groups' own silhouette is logged, and
     is lower (0.22-0.26 on the Bitext utterances, against 0.32-0.34). The silhouette of the centroid cuts
-    judges how many groups the items hold; it does not judge the word dendrogram's own cuts well (its curve rises slowly to ~60 groups on the Bitext utterances, and the
-    rule picked anything from 17 to 40 themes there by seed). On the Bitext utterances (10 seeds) the word
+    judges how many groups the items hold; it does not judge the word dendrogram's own cuts well (its curve
+    rises slowly to ~60 groups on the Bitext utterances, and the rule picked anything from 17 to 40 themes
+    there by seed). On the Bitext utterances (10 seeds) the word
     groups raised the NPMI of the themes' words from 0.094 to 0.131 (default vocabulary) and from -0.004 to
     0.009 (ours), and AMI with the categories from 0.780 to 0.805; ARI with the intents fell from 0.721 to
     0.673 (``benchmarks/results/topics.json``).
