@@ -30,16 +30,19 @@ Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one clu
 outlier share, NPMI coherence and topic diversity of each theme's top-10 words; mean and standard deviation over
 the seeds. ``npmi`` scores each method's words as it reports them (ours: stop words removed, phrases of adjacent
 words, each in 3+ items, a plural left out after its singular; BERTopic and k-means: sklearn's default
-CountVectorizer, stop words kept). Because NPMI rewards stop-word pairs, every method's themes are also
-described by two shared vocabularies, with the same c-TF-IDF: ``npmi_vocab_ours`` (our vectorizer and plural
-step) and ``npmi_vocab_default`` (the default CountVectorizer), so the clusterings are compared on equal words.
+CountVectorizer, stop words kept). Every method's themes are also described by three shared vocabularies, with
+the same c-TF-IDF, so the clusterings are compared on equal words: ``npmi_vocab_ours`` (our vectorizer and plural
+step), ``npmi_vocab_default`` (the default CountVectorizer, stop words kept) and ``npmi_vocab_english`` (the
+default CountVectorizer less sklearn's English stop-word list: single words, none of our choices; stop words are
+removed before NPMI is scored in the usual practice, e.g. gensim's CoherenceModel on preprocessed text, because
+in long texts two stop words occur in nearly every document and their pair scores near 1 whatever the theme).
 For ours, ``parent_ami_*`` and ``parent_ari_*`` score the parent themes. On the sample, ``planted_*`` (every
 method) scores every planted theme of an item, as the topics stage's mentions find them (``planted_recovery``;
 ``*_item``: the item's own theme only); its ``reference_labels`` row does the same with the primary planted
 themes as the partition. Mapping each theme to its majority planted theme favours many small themes (one theme
 per item would score precision 1; BERTopic's default ~570 themes score above that reference row), so compare
 methods with similar theme counts.
-``reference_labels`` scores the true labels themselves as if they were themes (NPMI in both vocabularies): the
+``reference_labels`` scores the true labels themselves as if they were themes (NPMI in the three vocabularies): the
 coherence of the partition the agreement figures reward. ``representations_first_seed``: our themes of the first
 seed with each ``topics.representation`` (c-TF-IDF, KeyBERT-inspired, MMR, both): NPMI and diversity of their
 words, seconds of the whole fit. ``ours_minus_baseline_per_seed``: ours minus each other method on each seed
@@ -267,14 +270,17 @@ def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any, de
 def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: tuple[Any, Any],
                       reference: list[str] | None = None) -> dict[str, float]:
     """NPMI of a partition of ``texts`` described in our vocabulary (``ours``: ``voc.topics.model._vectorizer``
-    of the dataset's items and our plural dedupe step or None, built once per dataset) and in sklearn's default
-    one (``shared_vocab_words``), co-occurrence counted in ``reference`` (default: ``texts``)."""
+    of the dataset's items and our plural dedupe step or None, built once per dataset), in sklearn's default one
+    and in the default one less sklearn's English stop words (``shared_vocab_words``), co-occurrence counted in
+    ``reference`` (default: ``texts``)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     ref = texts if reference is None else reference
     return {
         "npmi_vocab_ours": npmi_coherence(shared_vocab_words(texts, topics, *ours), ref),
         "npmi_vocab_default": npmi_coherence(shared_vocab_words(texts, topics, CountVectorizer()), ref),
+        "npmi_vocab_english": npmi_coherence(
+            shared_vocab_words(texts, topics, CountVectorizer(stop_words="english")), ref),
     }
 
 
@@ -346,7 +352,7 @@ def run_ours_sentences(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: T
     item_topics, _ = items_from_mentions(ds["feedback_ids"], mentions, result.info)
     seconds = time.perf_counter() - start
     out = score(item_topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds)
-    out = {**out, **{f"{k}_items": out[k] for k in ("npmi_vocab_ours", "npmi_vocab_default")}}
+    out = {**out, **{f"{k}_items": out[k] for k in ("npmi_vocab_ours", "npmi_vocab_default", "npmi_vocab_english")}}
     out.update({
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
         **shared_vocab_npmi(texts, result.topics, ds["vocab_ours"], reference=ds["texts"]),
@@ -405,7 +411,7 @@ def run_kmeans(ds: dict[str, Any], seed: int, k: int, st_model: Any) -> dict[str
 
 
 def label_reference(ds: dict[str, Any]) -> dict[str, Any]:
-    """NPMI of each true label set described as themes (same c-TF-IDF words, both shared vocabularies)."""
+    """NPMI of each true label set described as themes (same c-TF-IDF words, the three shared vocabularies)."""
     out: dict[str, Any] = {}
     for label, values in ds["labels"].items():
         keep = labelled(values)
