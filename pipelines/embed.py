@@ -11,7 +11,7 @@ import polars as pl
 
 from pipelines._common import setup, timed
 from voc.config import load_section
-from voc.embedding import empty_cache, embed_texts, load_embedder
+from voc.embedding import cpu_signature, empty_cache, embed_texts, load_embedder
 from voc.embedding.base import Backend
 from voc.io import write_json, write_parquet
 
@@ -59,6 +59,7 @@ def main() -> None:
                 "n_from_cache": result.n_from_cache,
                 "seconds": round(seconds, 2),
                 "texts_per_second": round(result.n_embedded / seconds, 1) if result.n_embedded else None,
+                "cpu": cpu_signature(),   # the kernels decide the vectors' last float bits (README)
             },
             root / "data/metrics/embed.json",
         )

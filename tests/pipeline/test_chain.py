@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from tests.pipeline.conftest import read, read_metrics, run_stage
+from voc.embedding import cpu_signature
 from voc.topics.mentions import theme_presence
 from voc.topics.quality import presence_recovery
 
@@ -128,7 +129,9 @@ def test_rerun_is_byte_identical_and_uses_the_cache(workspace: Path):
     before = _digest(workspace, outs)
     for stage in ("ingest", "embed", "topics", "sentiment"):
         run_stage(stage, workspace)
-    assert read_metrics(workspace, "embed")["n_embedded"] == 0  # every text came from the cache
+    embed = read_metrics(workspace, "embed")
+    assert embed["n_embedded"] == 0  # every text came from the cache
+    assert embed["cpu"] == cpu_signature() and embed["cpu"]["torch_capability"]   # the machine is on record
     assert _digest(workspace, outs) == before
 
 

