@@ -258,8 +258,9 @@ def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any, de
             members.setdefault(k, []).append(text)
     joined = [" ".join(t + ITEM_END for t in members[i]) for i in sorted(members)]  # no phrase across two texts
     x = vectorizer.fit_transform(joined)
-    weights = ClassTfidfTransformer().fit_transform(x).toarray()
-    vocab = vectorizer.get_feature_names_out()
+    used = np.flatnonzero(np.asarray(x.sum(axis=0)).ravel() > 0)   # our fixed vocabulary: words only outliers use
+    weights = ClassTfidfTransformer().fit_transform(x[:, used]).toarray()   # would get idf log(1 + n/0)
+    vocab = vectorizer.get_feature_names_out()[used]
     ranked = {i: [(str(vocab[j]), float(row[j])) for j in np.argsort(-row, kind="stable")[:30] if row[j] > 0]
               for i, row in enumerate(weights)}
     if dedupe is not None:
