@@ -53,21 +53,25 @@ class Embedder(Protocol):
 
 
 def cpu_signature() -> dict[str, str]:
-    """The processor the vectors were computed on: its model name and the instruction set torch's kernels use.
+    """The processor of this run: its model name and the instruction set of torch's own kernels.
 
-    Float results depend on the kernels (AVX2, AVX-512, generic), so two machines whose signatures differ can
-    give embeddings that differ in their last bits, and so a few other themes (README, "Reviewers"). Recorded
-    in ``data/metrics/embed.json`` so a reviewer can tell that from a change in the code or the data.
+    Float results depend on the kernels (AVX2, AVX-512, generic; MKL and onnxruntime choose theirs too, which
+    this does not record), so two machines whose signatures differ can give embeddings that differ in their
+    last bits, and so a few other themes (README, "Reviewers"); the same signature is necessary for the same
+    bits, not a guarantee. Vectors served from the cache keep the bits of the run that computed them.
+    Recorded in ``data/metrics/embed.json`` so a reviewer can tell a machine difference from a change in the
+    code or the data.
     """
     import platform
 
     import torch
 
-    model = platform.processor() or platform.machine()
+    model = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(encoding="utf-8", errors="replace"), re.M)
-        model = found.group(1).strip() if found else model
+        model = found.group(1).strip() if found else ""
+    model = model or platform.processor() or platform.machine()
     return {"model": model, "torch_capability": str(torch.backends.cpu.get_cpu_capability())}
 
 
