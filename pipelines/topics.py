@@ -7,6 +7,10 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path("data/cache/numba").resolve()))
+# numba's own thread pool, not OpenMP: with its OpenMP layer, the encoder (torch, also OpenMP) that runs after UMAP
+# in the same process (the sentence mentions) was once seen creating ~2,000 threads a second and running 20 times
+# slower (tests/conftest.py says where)
+os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
 
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
