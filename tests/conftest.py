@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# One compile cache for every test that runs UMAP, HDBSCAN or pynndescent (numba compiles them otherwise).
+# One on-disk compile cache (gitignored) for every test that runs UMAP, HDBSCAN or pynndescent: numba compiles
+# them once, not in every run.
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba_cache"))
 # numba's own thread pool, not OpenMP. Measured here (2 cores): after the browser tests and tests/data had run, a
 # numba kernel (UMAP) on the OpenMP layer left the encoder that ran next in the same process creating ~2,000

@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba_cache"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402

@@ -1,20 +1,14 @@
 """The fitted theme model on a small synthetic corpus: deterministic, recovers planted themes, reloads."""
 
-import os
-from pathlib import Path
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import adjusted_mutual_info_score
 
-# numba's on-disk cache (gitignored) saves UMAP's ~40 s compile on every run after the first.
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[2] / ".numba_cache"))
-
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.metrics import adjusted_mutual_info_score  # noqa: E402
-
-from voc.topics import (  # noqa: E402
+from voc.topics import (
     OUTLIER, TopicsConfig, fit_topic_model, harmonise_duplicates, min_cluster_size,
 )
-from voc.topics.store import ThemeIndex, load_theme_index, predict_themes, save_topic_model  # noqa: E402
+from voc.topics.store import ThemeIndex, load_theme_index, predict_themes, save_topic_model
 
 THEMES = {
     0: ["refund", "money", "back", "charged", "twice", "invoice"],
