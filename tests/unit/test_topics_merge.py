@@ -191,3 +191,43 @@ def test_theme_word_weights_give_one_row_per_theme_in_id_order():
     assert np.isfinite(dense).all()
     assert used[dense[0].argmax()] == "refund" and used[dense[1].argmax()] == "login"
     assert dense[0][used == "login"] == 0 and dense[1][used == "refund"] == 0
+
+
+def test_ward_item_tree_is_scipys_ward_when_each_theme_holds_one_item():
+    from scipy.cluster.hierarchy import linkage
+
+    from voc.topics.model import ward_item_tree
+
+    x, _ = _blobs(6, 3, noise=0.5)                       # 18 unit vectors, each its own theme
+    topics = np.arange(18)
+    ours = ward_item_tree(x, topics, list(range(18)))
+    theirs = linkage(x.astype(np.float64), method="ward")
+    np.testing.assert_allclose(ours[:, 2], theirs[:, 2], rtol=1e-6)    # ours renormalises the float32 vectors
+    np.testing.assert_array_equal(ours[:, [0, 1, 3]], theirs[:, [0, 1, 3]])
+
+
+def test_ward_item_tree_weighs_themes_by_their_items():
+    """Two large themes close together and two small ones apart: counted as points, the close large themes
+    join first; weighed by their items, the small ones do, and the large themes keep their own parents."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    from voc.topics.model import ward_item_tree
+
+    rng = np.random.default_rng(3)
+    centres = np.zeros((4, 8))
+    centres[0, 0], centres[1, 0], centres[1, 1] = 1.0, 1.0, 0.35     # large themes 0 and 1, 0.35 apart
+    centres[2, 2], centres[3, 2], centres[3, 3] = 1.0, 1.0, 0.5      # small themes 2 and 3, 0.5 apart
+    sizes = [200, 200, 6, 6]
+    topics = np.repeat(np.arange(4), sizes)
+    x = centres[topics] + rng.normal(scale=0.01, size=(topics.size, 8))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    items = fcluster(ward_item_tree(x, topics, [0, 1, 2, 3]), t=3, criterion="maxclust")
+    assert items[0] != items[1] and items[2] == items[3]
+    unit = np.stack([x[topics == t].mean(axis=0) for t in range(4)]).astype(np.float64)
+    points = fcluster(linkage(unit / np.linalg.norm(unit, axis=1, keepdims=True), method="ward"), t=3,
+                      criterion="maxclust")
+    assert points[0] == points[1] and points[2] != points[3]
+    outliers = topics.copy()
+    outliers[:5] = OUTLIER                                 # outliers weigh nothing
+    np.testing.assert_array_equal(fcluster(ward_item_tree(x, outliers, [0, 1, 2, 3]), t=3, criterion="maxclust"),
+                                  items)
