@@ -1,8 +1,8 @@
 """The four embedding backends: shapes, normalisation, agreement with PyTorch, separate cache entries.
 
 The ONNX export and its int8 quantisation are built once per session in a temporary folder (seconds). The
-real model2vec distillation takes 20 s to minutes on 2 cores, so that test is marked slow; a tiny static
-model built here checks the model2vec wrapper quickly.
+real model2vec distillation took 24 s alone on 2 cores (335 s in the suite before tests/conftest.py moved numba
+off OpenMP), so that test is marked slow; a tiny static model built here checks the model2vec wrapper quickly.
 """
 
 from __future__ import annotations

@@ -766,10 +766,10 @@ def ward_item_tree(embeddings: np.ndarray, topics: np.ndarray, ids: list[int]) -
     rows = np.flatnonzero(topics != OUTLIER)
     codes = np.array([index[t] for t in topics[rows].tolist()], dtype=np.int64)
     sums = np.zeros((len(ids), embeddings.shape[1]))
-    for start in range(0, rows.size, 50_000):   # float64 in blocks: 300k x 384 at once would take 0.9 GB
-        block = embeddings[rows[start:start + 50_000]].astype(np.float64)
+    for start in range(0, rows.size, 20_000):   # float64 in blocks: 300k x 384 at once would take 0.9 GB
+        block = embeddings[rows[start:start + 20_000]].astype(np.float64)
         block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
-        part = codes[start:start + 50_000]
+        part = codes[start:start + 20_000]
         sums += csr_matrix((np.ones(part.size), (part, np.arange(part.size))), shape=(len(ids), part.size)) @ block
     size = np.bincount(codes, minlength=len(ids)).astype(np.float64)
     means = sums / size[:, None]
