@@ -50,8 +50,10 @@ methods with similar theme counts.
 coherence of the partition the agreement figures reward. ``representations_first_seed``: our themes of the first
 seed with each ``topics.representation`` (c-TF-IDF, KeyBERT-inspired, MMR, both): NPMI and diversity of their
 words, seconds of the whole fit. ``ours_minus_baseline_per_seed``: ours minus each other method on each seed
-(AMI, ARI, NPMI, planted F1 and recall); ``ours_minus_baseline``: its mean, a 95% t-interval of the mean, and on
-how many seeds ours was ahead, level or behind.
+(AMI, ARI, NPMI, planted F1 and recall; ``parent_ami_*`` and ``parent_ari_*``: ours' parent level against the
+other method's parents, or its themes where it has none, e.g. k-means told the labels' k);
+``ours_minus_baseline``: its mean, a 95% t-interval of the mean, and on how many seeds ours was ahead, level or
+behind.
 """
 
 from __future__ import annotations

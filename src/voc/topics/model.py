@@ -756,8 +756,9 @@ def ward_item_tree(embeddings: np.ndarray, topics: np.ndarray, ids: list[int]) -
     items' vectors at unit length): ``n_a n_b / (n_a + n_b)`` times the squared distance of the groups' mean
     vectors, so a theme weighs as many items as it holds. That is k-means' objective, built up from the
     themes instead of from single items. scipy's ``linkage(method="ward")`` on the centroids counts every
-    theme as one point, so two small themes at the edge of the space join each other before either joins
-    the large theme beside it. Heights are scipy's Ward distances (for one item per theme, this tree is
+    theme as one point, so two large themes close together (two CFPB products) join as early as two small
+    ones; weighed by their items, joining two large themes costs what it costs their items, and small themes
+    join their neighbours first. Heights are scipy's Ward distances (for one item per theme, this tree is
     scipy's). The updates follow Lance and Williams (1967); ties go to the first pair in theme order.
     """
     from scipy.sparse import csr_matrix
