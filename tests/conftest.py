@@ -1,4 +1,4 @@
-"""Settings for the whole test session, made before any test module imports numba or torch."""
+"""Settings for the whole test session, made before any test module imports numba, torch or huggingface_hub."""
 
 from __future__ import annotations
 
@@ -14,3 +14,5 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1]
 # and the whole suite 1,475 s. With the workqueue layer the same sequence took 7 s, and the suite 592 s in a fresh
 # clone. The topics stage sets the same layer (pipelines/topics.py).
 os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
+# Never the hub: huggingface_hub reads this when it is first imported, which may be before any embedder loads.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")

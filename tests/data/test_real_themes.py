@@ -9,22 +9,19 @@ input. Skipped, with the reason, when ../shared/data is absent.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+from sklearn.metrics import adjusted_mutual_info_score
+
+from voc.config import load_section
+from voc.topics import TopicsConfig, fit_topic_model
+from voc.topics.model import _vectorizer, bertopic_clean, theme_stop_words
+
 REPO = Path(__file__).resolve().parents[2]
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-from sklearn.metrics import adjusted_mutual_info_score  # noqa: E402
-
-from voc.config import load_section  # noqa: E402
-from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
-from voc.topics.model import _vectorizer, bertopic_clean, theme_stop_words  # noqa: E402
-
 SHARED = (REPO / ".." / "shared" / "data").resolve()
 
 pytestmark = [

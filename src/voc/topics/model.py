@@ -394,15 +394,16 @@ def choose_theme_cut(
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import pdist
 
-    centroids = theme_centroids(embeddings, topics)
-    matrix = np.stack([centroids[i] for i in ids]).astype(np.float64)
-    if method == "ward_items":
+    if method == "ward_items":     # from the items; the centroids would be computed for nothing
         tree = ward_item_tree(embeddings, topics, ids)
-    elif method == "ward":
-        unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-        tree = linkage(unit, method="ward")
     else:
-        tree = linkage(pdist(matrix, metric="cosine"), method="average")
+        centroids = theme_centroids(embeddings, topics)
+        matrix = np.stack([centroids[i] for i in ids]).astype(np.float64)
+        if method == "ward":
+            unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            tree = linkage(unit, method="ward")
+        else:
+            tree = linkage(pdist(matrix, metric="cosine"), method="average")
     rng = np.random.default_rng(seed)
     candidates = np.flatnonzero(topics != OUTLIER)
     sample = np.sort(rng.choice(candidates, size=min(sample_size, candidates.size), replace=False))
