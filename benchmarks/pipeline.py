@@ -4,6 +4,7 @@ benchmarks/results/pipeline.json (one key per mode; a run replaces only its own 
 
     python benchmarks/pipeline.py append                 # default sample: cold `dvc repro`, +1% feedback, again
     python benchmarks/pipeline.py scale --items 300000 --backend model2vec
+    python benchmarks/pipeline.py scale --items 300000 --backend model2vec --unit sentence
 
 ``append`` builds a throwaway DVC project in a temp folder (this repo's dvc.yaml, params.yaml, taxonomy.yaml,
 pipelines/, notebooks/ and src/; `dvc init --no-scm`), generates the sample, holds back ``--share`` of the
@@ -165,7 +166,7 @@ DEFAULT_STAGES = "ingest,embed,topics,sentiment,insights,churn,complaints"
 
 def _scale_key(args: argparse.Namespace) -> str:
     """The result key: a run of a subset of the stages does not replace the full run's figures."""
-    key = f"scale_{args.items}_{args.backend}"
+    key = f"scale_{args.items}_{args.backend}" + ("" if args.unit == "item" else f"_unit-{args.unit}")
     return key if args.stages == DEFAULT_STAGES else f"{key}_{args.stages.replace(',', '-')}"
 
 
@@ -173,15 +174,15 @@ def _scale_summary(args: argparse.Namespace, rows: dict[str, Any], metrics: dict
     stages = args.stages.split(",")
     return {
         "command": f"python benchmarks/pipeline.py scale --items {args.items} --backend {args.backend} "
-                   f"--stages {args.stages}",
-        "n_items": args.items, "backend": args.backend, "stages": rows,
+                   f"--unit {args.unit} --stages {args.stages}",
+        "n_items": args.items, "backend": args.backend, "unit": args.unit, "stages": rows,
         "complete": list(rows) == stages,
         "stages_not_run": [s for s in stages if s not in rows],
         "total_seconds": round(sum(r["seconds"] for r in rows.values()), 1),
         "max_peak_rss_mb": max((r["peak_rss_mb"] for r in rows.values()), default=None),
         "feedback_items_ingested": metrics.get("ingest", {}).get("tables", {}).get("feedback"),
         "topics": {k: metrics.get("topics", {}).get(k) for k in (
-            "n_topics", "n_leaf_themes", "merge_silhouette", "n_parents", "parent_silhouette", "coverage",
+            "n_units", "n_topics", "n_leaf_themes", "merge_silhouette", "n_parents", "parent_silhouette", "coverage",
             "raw_outlier_share", "n_alerts")},
         "embed": metrics.get("embed"),
     }
@@ -202,6 +203,7 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         (root / "data" / "raw").symlink_to(cached / "data" / "raw")
         params = yaml.safe_load((REPO / "params.yaml").read_text())
         params["embed"]["backend"] = args.backend
+        params["topics"]["unit"] = args.unit
         params_path = root / "params.yaml"
         params_path.write_text(yaml.safe_dump(params, sort_keys=False))
         shutil.copy2(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
@@ -237,6 +239,8 @@ def main() -> None:
     s.add_argument("--seed", type=int, default=42)
     s.add_argument("--backend", default="sentence-transformers")
     s.add_argument("--stages", default=DEFAULT_STAGES)
+    s.add_argument("--unit", default="item", choices=("item", "sentence"),
+                   help="topics.unit: themes fitted on the items or on their sentences")
     args = parser.parse_args()
     result = run_append(args) if args.mode == "append" else run_scale(args)
     _save("append" if args.mode == "append" else _scale_key(args), result)

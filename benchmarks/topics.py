@@ -21,11 +21,12 @@ Methods, all on the same MiniLM embeddings:
                    their words ("words") or those closest in meaning ("centroids"), as many either way;
   ours_parent_linkage_<l>  the same with the other topics.parent_linkage: the parent dendrogram weighs each
                    theme by its items ("items") or counts it as one point ("centroids"); only parent_* differ;
-  ours_unit_sentence  (clothing reviews) the same with ``topics.unit: sentence``: themes fitted on the reviews'
-                   sentences, an item's theme its primary one; ``ours_unit_sentence_minus_baseline`` compares it
-                   with every other method as ``ours_minus_baseline`` does for ours;
-  kmeans_sentences_first_seed  k-means on the reviews' sentence vectors told ours_unit_sentence's theme
-                   count, scored as that row (first seed only: k-means on 100k sentences takes minutes);
+  ours_unit_sentence  (clothing reviews, CFPB narratives, sample) the same with ``topics.unit: sentence``: themes
+                   fitted on the items' sentences, an item's theme its primary one (on the sample, ``planted_*``
+                   read the fit's own sentence themes); ``ours_unit_sentence_minus_baseline`` compares it with
+                   every other method as ``ours_minus_baseline`` does for ours;
+  kmeans_sentences_first_seed  k-means on the same sentence vectors told ours_unit_sentence's theme count,
+                   scored as that row (first seed only: k-means on 100k sentences takes minutes);
   bertopic_default BERTopic() with its default UMAP/HDBSCAN/vectorizer (UMAP seeded so seeds are comparable);
   kmeans_k<k>      k-means on the embeddings told the true k of each label set, words by BERTopic's c-TF-IDF.
 Figures: AMI and ARI against each label (BERTopic's -1 outliers count as one cluster), number of themes, raw
@@ -85,7 +86,9 @@ from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
 log = logging.getLogger("benchmarks.topics")
 DATA = ROOT.parent / "shared" / "data"
-SENTENCE_UNIT_DATASETS = ("clothing_reviews",)  # ours_unit_sentence: reviews mention several aspects each
+# ours_unit_sentence: reviews mention several aspects each, a complaint narrative several events, 39% of the
+# sample's items two or three planted themes (the Bitext utterances are one sentence each)
+SENTENCE_UNIT_DATASETS = ("clothing_reviews", "cfpb_narratives", "sample")
 SEEDS = tuple(range(42, 52))  # 10 seeds: the seed-to-seed spread of NPMI is as large as the gaps between methods
 
 
@@ -166,7 +169,8 @@ def sample_sentences(ds: dict[str, Any], cfg: TopicsConfig, embedder: Any) -> No
     log.info("sample: %d sentences, %d embedded (the others from the stage's cache)", len(vectors), res.n_embedded)
 
 
-def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: float) -> dict[str, float]:
+def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: float,
+                     mentions: pl.DataFrame | None = None) -> dict[str, float]:
     """How well a partition, with the topics stage's mentions step, recovers every theme planted in an item.
 
     Each theme stands for the planted theme most of its items carry as their primary one. An item's found
@@ -174,18 +178,20 @@ def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: flo
     sentences mention, each sentence taking the nearest theme centroid within ``min_similarity``
     (``voc.topics.mentions.nearest_themes``), and its own theme only when no sentence does (``planted_*``).
     Precision and recall are over (item, planted theme) pairs; ``planted_two_found`` is the share of the items
-    with two or more planted themes of which two or more are found."""
+    with two or more planted themes of which two or more are found. ``mentions`` (themes fitted on the
+    sentences, ``topics.unit: sentence``): the fit's own sentence themes, in place of the nearest centroids."""
     from voc.topics.mentions import nearest_themes, theme_presence
     from voc.topics.model import theme_centroids
     from voc.topics.quality import presence_recovery
 
     topics = np.asarray(topics)
-    ids, _ = nearest_themes(ds["sentence_embeddings"], theme_centroids(ds["embeddings"], topics),
-                            min_similarity=min_similarity)
     items = pl.DataFrame({"feedback_id": ds["feedback_ids"], "topic_id": pl.Series(topics, dtype=pl.Int32),
                           "topic_label": ""})
-    mentions = ds["sentences"].select("feedback_id", pl.Series("topic_id", ids, dtype=pl.Int32),
-                                      pl.lit("").alias("topic_label"))
+    if mentions is None:
+        ids, _ = nearest_themes(ds["sentence_embeddings"], theme_centroids(ds["embeddings"], topics),
+                                min_similarity=min_similarity)
+        mentions = ds["sentences"].select("feedback_id", pl.Series("topic_id", ids, dtype=pl.Int32),
+                                          pl.lit("").alias("topic_label"))
     names = {"labels_per_item": "themes_per_item"}
     return {f"planted_{names.get(k, k)}{suffix}": v
             for suffix, presence in (("", theme_presence(items, mentions, item_theme="fallback")),
@@ -292,8 +298,9 @@ def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: tuple[Any, Any
 
 
 def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[str, Any],
-          seconds: float) -> dict[str, Any]:
-    """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run."""
+          seconds: float, mentions: pl.DataFrame | None = None) -> dict[str, Any]:
+    """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run
+    (``mentions``: the sentence themes of a fit on the sentences, for ``planted_recovery``)."""
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
     texts = ds["texts"]
@@ -312,7 +319,7 @@ def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[
         out[f"ami_{label}"] = float(adjusted_mutual_info_score(truth, found))
         out[f"ari_{label}"] = float(adjusted_rand_score(truth, found))
     if "planted" in ds:     # the sample: every planted theme of an item, found through the mentions step
-        out.update(planted_recovery(ds, topics, ds["mentions_min_similarity"]))
+        out.update(planted_recovery(ds, topics, ds["mentions_min_similarity"], mentions))
     return out
 
 
@@ -358,7 +365,7 @@ def run_ours_sentences(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: T
     mentions = sentence_theme_mentions(sentences, semb, result.topics, result.info)
     item_topics, _ = items_from_mentions(ds["feedback_ids"], mentions, result.info)
     seconds = time.perf_counter() - start
-    out = score(item_topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds)
+    out = score(item_topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds, mentions)
     out = {**out, **{f"{k}_items": out[k] for k in ("npmi_vocab_ours", "npmi_vocab_default", "npmi_vocab_english")}}
     out.update({
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
@@ -551,7 +558,7 @@ def main() -> None:
         runs: dict[str, list[dict[str, Any]]] = {"ours": [], alt: [], alt_se: [], alt_by: [], alt_linkage: [],
                                                  "bertopic_default": []}
         by_sentence = name in SENTENCE_UNIT_DATASETS
-        if by_sentence:
+        if by_sentence and "sentences" not in ds:    # the sample's come from the stage's cache (sample_sentences)
             from voc.topics.mentions import split_sentences
 
             items = pl.DataFrame({"feedback_id": [f"{i:07d}" for i in range(len(ds["texts"]))], "text": ds["texts"]})
@@ -559,6 +566,7 @@ def main() -> None:
             ds["sentences"] = split_sentences(items, min_words=cfg.mentions.min_words)
             ds["sentence_embeddings"] = cached_embeddings(f"{name}_sentences", ds["sentences"]["sentence"].to_list(),
                                                           embedder)
+        if by_sentence:
             runs["ours_unit_sentence"] = []
         runs.update({f"kmeans_k{k}": [] for k in ks})
         umap_seconds = []
@@ -588,8 +596,8 @@ def main() -> None:
             if by_sentence:
                 semb = ds["sentence_embeddings"]
                 init = make_reducer(cfg, seed=seed, n_items=semb.shape[0]).init
-                layout_s = umap_layout(f"{name}_sentences", semb, seed, init=init, n_neighbors=cfg.n_neighbors,
-                                       n_components=cfg.n_components)
+                layout_s = umap_layout(f"{ds['cache_name']}_sentences", semb, seed, init=init,
+                                       n_neighbors=cfg.n_neighbors, n_components=cfg.n_components)
                 runs["ours_unit_sentence"].append(run_ours_sentences(ds, layout_s, seed, cfg, st_model))
                 log.info("%s seed %d ours, unit sentence: %s", name, seed, runs["ours_unit_sentence"][-1])
                 if seed == seeds[0]:   # k-means on the sentences, told ours' theme count: one seed (minutes)
