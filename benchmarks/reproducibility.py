@@ -61,9 +61,13 @@ OUTPUTS = ("data/interim/embeddings.parquet", "data/processed/topics.parquet", "
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in VARIANTS["generic"]}   # never the caller's kernels
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONHASHSEED="0",
-               NUMBA_CACHE_DIR=str(ROOT / "benchmarks" / "cache" / "numba"), **extra)
+    """The stage environment of benchmarks/pipeline.py (offline, seeded hashing), never the caller's kernel
+    settings, plus the variant's."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from pipeline import _env as stage_env
+
+    env = {k: v for k, v in stage_env().items() if k not in VARIANTS["generic"]}
+    env.update(NUMBA_CACHE_DIR=str(ROOT / "benchmarks" / "cache" / "numba"), **extra)
     return env
 
 
