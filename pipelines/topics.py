@@ -177,6 +177,7 @@ def main() -> None:
                 "n_topics": int(info.filter(pl.col("topic_id") != OUTLIER).height),
                 "n_parents": int(info.filter(pl.col("topic_id") != OUTLIER)["parent_id"].n_unique()),
                 "n_leaf_themes": result.n_leaf_themes,  # HDBSCAN's themes before the silhouette cut merged any
+                "cluster_selection": result.cluster_selection,  # eom, or leaf where eom left one giant theme
                 "merge_silhouette": None if result.merge_silhouette is None else round(result.merge_silhouette, 4),
                 "parent_silhouette": None if result.parent_silhouette is None else round(result.parent_silhouette, 4),
                 "n_new_themes": int(info["is_new"].sum()),

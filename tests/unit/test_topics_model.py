@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import adjusted_mutual_info_score
 
 from voc.topics import (
-    OUTLIER, TopicsConfig, fit_topic_model, harmonise_duplicates, min_cluster_size,
+    OUTLIER, ThemeClusterer, TopicsConfig, fit_topic_model, harmonise_duplicates, largest_share, min_cluster_size,
 )
 from voc.topics.store import ThemeIndex, load_theme_index, predict_themes, save_topic_model
 
@@ -160,3 +160,42 @@ def test_tuned_theme_words_keep_the_plural_step_and_the_texts_as_written(represe
         singular = {"refunds": "refund", "invoices": "invoice"}
         keys = [" ".join(singular.get(w, w) for w in word.split()) for word in words]
         assert len(keys) == len(set(keys)), words   # e.g. "invoice invoices" after "invoices invoice"
+
+
+def _nested_layout() -> np.ndarray:
+    """Four close groups of 200 points (one giant cluster to EOM) and one far group of 60."""
+    rng = np.random.default_rng(0)
+    centres = [(0.0, 0.0), (1.2, 0.0), (0.0, 1.2), (1.2, 1.2), (8.0, 8.0)]
+    return np.vstack([np.array(c) + rng.normal(scale=0.25, size=(60 if c[0] == 8.0 else 200, 2)) for c in centres])
+
+
+def test_eom_that_leaves_one_giant_theme_is_redone_with_leaf_selection(caplog):
+    from hdbscan import HDBSCAN
+
+    layout = _nested_layout()
+    eom = HDBSCAN(min_cluster_size=30, cluster_selection_method="eom").fit(layout).labels_
+    assert largest_share(eom) == pytest.approx(800 / 860)    # the collapse the guard is for
+    guarded = ThemeClusterer(min_cluster_size=30, min_samples=None, selection="eom", max_share=0.5).fit(layout)
+    leaf = HDBSCAN(min_cluster_size=30, cluster_selection_method="leaf").fit(layout).labels_
+    assert guarded.selection_ == "leaf"
+    np.testing.assert_array_equal(guarded.labels_, leaf)
+    assert len(set(leaf.tolist()) - {OUTLIER}) == 5 and largest_share(leaf) < 0.5
+    assert "redone with leaf selection" in caplog.text
+
+
+def test_eom_is_kept_when_no_theme_holds_more_than_the_share():
+    from hdbscan import HDBSCAN
+
+    layout = _nested_layout()
+    kept = ThemeClusterer(min_cluster_size=30, min_samples=None, selection="eom", max_share=0.95).fit(layout)
+    assert kept.selection_ == "eom"
+    np.testing.assert_array_equal(kept.labels_, HDBSCAN(min_cluster_size=30).fit(layout).labels_)
+
+
+def test_largest_share_ignores_outliers():
+    assert largest_share(np.array([OUTLIER, OUTLIER, 0, 0, 0, 1])) == pytest.approx(0.75)
+    assert largest_share(np.array([OUTLIER, OUTLIER])) == 0.0
+
+
+def test_fit_reports_the_selection_that_made_its_themes(fitted):
+    assert fitted[3].cluster_selection == "eom"   # three themes of a third each: eom kept

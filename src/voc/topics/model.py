@@ -57,6 +57,7 @@ class TopicsConfig:
     max_topic_size: int = 500       # ... and the floor never rises above this, however large the corpus
     min_samples: int | None = None  # HDBSCAN min_samples; null: min_cluster_size (HDBSCAN's own default)
     cluster_selection: Literal["eom", "leaf"] = "eom"
+    max_theme_share: float = 0.5    # eom: redone with leaf selection when one theme holds more of the clustered units
     n_neighbors: int = 15
     n_components: int = 5
     umap_spectral_max_items: int = 0  # UMAP starts from PCA past this many items; 0: always (reproducible)
@@ -106,6 +107,45 @@ class TopicResult:
     n_leaf_themes: int = 0          # themes HDBSCAN found, before the dendrogram cut merged any
     merge_silhouette: float | None = None  # silhouette (cosine, -1..1) of the chosen cut; None when not computed
     parent_silhouette: float | None = None  # silhouette of the parent level (parents="silhouette"); None otherwise
+    cluster_selection: str = "eom"  # HDBSCAN's selection that made the leaf themes (see ThemeClusterer)
+
+
+class ThemeClusterer:
+    """HDBSCAN for BERTopic, with a guard on its excess-of-mass (EOM) selection.
+
+    EOM keeps a parent cluster whenever it is more stable than its children together. On some layouts of
+    the CFPB narratives' 36k sentences it kept one cluster of 97.5% of them, and three themes came out (4 of
+    10 seeds; leaf selection gave 31 on each). A theme that holds most of the corpus describes nothing, so
+    when EOM leaves one theme holding more than ``max_share`` of the clustered units, the clustering is
+    redone with leaf selection (the smallest stable clusters), which the silhouette merge then groups.
+    ``selection_`` says which selection made ``labels_``.
+    """
+
+    def __init__(self, *, min_cluster_size: int, min_samples: int | None, selection: str, max_share: float):
+        self.params = {"min_cluster_size": min_cluster_size, "min_samples": min_samples, "metric": "euclidean"}
+        self.selection, self.max_share = selection, max_share
+        self.selection_ = selection
+        self.labels_: np.ndarray | None = None
+
+    def fit(self, X: np.ndarray, y: Any = None) -> ThemeClusterer:
+        from hdbscan import HDBSCAN
+
+        self.selection_ = self.selection
+        labels = HDBSCAN(cluster_selection_method=self.selection, **self.params).fit(X).labels_
+        if self.selection == "eom" and largest_share(labels) > self.max_share:
+            log.warning("HDBSCAN's eom selection left one theme holding %.1f%% of the clustered units; "
+                        "redone with leaf selection (topics.max_theme_share %.2f)",
+                        100 * largest_share(labels), self.max_share)
+            labels = HDBSCAN(cluster_selection_method="leaf", **self.params).fit(X).labels_
+            self.selection_ = "leaf"
+        self.labels_ = labels
+        return self
+
+
+def largest_share(labels: np.ndarray) -> float:
+    """The largest cluster's share of the clustered (non-outlier) labels; 0 when none is clustered."""
+    counts = np.bincount(labels[labels != OUTLIER])
+    return float(counts.max() / counts.sum()) if counts.size and counts.sum() else 0.0
 
 
 def min_cluster_size(n_docs: int, config: TopicsConfig) -> int:
@@ -587,15 +627,9 @@ def fit_topic_model(
             "lower topics.min_topic_size in params.yaml or add data"
         )
     from bertopic import BERTopic  # heavy imports (numba) only once the input is known to be usable
-    from hdbscan import HDBSCAN
 
-    hdbscan_model = HDBSCAN(
-        min_cluster_size=mcs,
-        min_samples=config.min_samples,
-        metric="euclidean",
-        cluster_selection_method=config.cluster_selection,
-        prediction_data=True,
-    )
+    hdbscan_model = ThemeClusterer(min_cluster_size=mcs, min_samples=config.min_samples,
+                                   selection=config.cluster_selection, max_share=config.max_theme_share)
     vectorizer = _vectorizer(config, docs)
     singular = plural_singulars(vectorizer.vocabulary) if config.dedupe_plurals else {}
     representation = _representation(config, seed, singular=singular, embeddings=embedding_model is not None)
@@ -660,7 +694,8 @@ def fit_topic_model(
         float((topics != OUTLIER).mean()),
     )
     return TopicResult(model=model, raw_topics=raw, topics=topics, info=info, centroids=centroids,
-                       n_leaf_themes=n_leaves, merge_silhouette=silhouette, parent_silhouette=parent_silhouette)
+                       n_leaf_themes=n_leaves, merge_silhouette=silhouette, parent_silhouette=parent_silhouette,
+                       cluster_selection=hdbscan_model.selection_)
 
 
 def label_from_words(words: list[str], *, n: int, singular: dict[str, str] | None = None) -> str:
