@@ -41,7 +41,9 @@ removed before NPMI is scored in the usual practice, e.g. gensim's CoherenceMode
 stop words kept, a theme's top words are mostly stop words, whose score hardly depends on the theme: ten stop
 words alone ("the to and my of that this was is it") score 0.147 on the CFPB narratives, more than any method's
 themes there in the default vocabulary (0.116-0.132).
-For ours, ``parent_ami_*`` and ``parent_ari_*`` score the parent themes. On the sample, ``planted_*`` (every
+For ours, ``parent_ami_*`` and ``parent_ari_*`` score the parent themes; ``leaf_fallback`` is 1 on a seed where
+HDBSCAN's eom selection left one theme holding more than ``topics.max_theme_share`` of the units and was redone
+with leaf selection (its mean: the share of seeds). On the sample, ``planted_*`` (every
 method) scores every planted theme of an item, as the topics stage's mentions find them (``planted_recovery``;
 ``*_item``: the item's own theme only); its ``reference_labels`` row does the same with the primary planted
 themes as the partition. Mapping each theme to its majority planted theme favours many small themes (one theme
@@ -335,6 +337,7 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
     parent_of = np.array([parents[int(t)] for t in result.topics])
     out["n_parents"] = int(len(set(parent_of.tolist()) - {-1}))
     out["n_leaf_themes"] = result.n_leaf_themes
+    out["leaf_fallback"] = float(result.cluster_selection != cfg.cluster_selection)  # eom redone with leaf
     if result.merge_silhouette is not None:     # the kept cut's silhouette (absent with topics.merge = none)
         out["merge_silhouette"] = result.merge_silhouette
     if result.parent_silhouette is not None:    # the parent level's silhouette (topics.parents = silhouette)
@@ -371,6 +374,7 @@ def run_ours_sentences(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: T
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
         **shared_vocab_npmi(texts, result.topics, ds["vocab_ours"], reference=ds["texts"]),
         "n_sentences": len(texts),
+        "leaf_fallback": float(result.cluster_selection != cfg.cluster_selection),   # eom redone with leaf
         "mean_themes_per_item": float(mentions.select("feedback_id", "topic_id").unique().height / len(item_topics)),
     })
     return out
