@@ -6,7 +6,8 @@ import pytest
 from sklearn.metrics import adjusted_mutual_info_score
 
 from voc.topics import (
-    OUTLIER, ThemeClusterer, TopicsConfig, fit_topic_model, harmonise_duplicates, largest_share, min_cluster_size,
+    OUTLIER, ThemeClusterer, TopicsConfig, fit_topic_model, harmonise_duplicates, largest_share,
+    min_cluster_size,
 )
 from voc.topics.store import ThemeIndex, load_theme_index, predict_themes, save_topic_model
 

@@ -134,10 +134,10 @@ class ThemeClusterer:
 
         self.selection_ = self.selection
         labels = HDBSCAN(cluster_selection_method=self.selection, **self.params).fit(X).labels_
-        if self.selection == "eom" and largest_share(labels) > self.max_share:
+        share = largest_share(labels)
+        if self.selection == "eom" and share > self.max_share:
             log.warning("HDBSCAN's eom selection left one theme holding %.1f%% of the clustered units; "
-                        "redone with leaf selection (topics.max_theme_share %.2f)",
-                        100 * largest_share(labels), self.max_share)
+                        "redone with leaf selection (topics.max_theme_share %.2f)", 100 * share, self.max_share)
             labels = HDBSCAN(cluster_selection_method="leaf", **self.params).fit(X).labels_
             self.selection_ = "leaf"
         self.labels_ = labels
