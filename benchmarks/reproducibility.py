@@ -3,22 +3,27 @@
     python benchmarks/reproducibility.py                      # writes benchmarks/results/reproducibility.json
     python benchmarks/reproducibility.py --variants generic   # without the control run
 
-A reviewer's `dvc repro` on another kind of CPU gets embeddings that differ in their last float bits (torch and
-MKL choose their kernels per instruction set; README, "Reviewers"), and UMAP and HDBSCAN can turn such bits
-into other themes. No second machine is lent to this project, so this emulates one: it reruns the embed and
-topics stages cold on the pipeline's sample (a throwaway root with this repo's params.yaml and taxonomy.yaml
-and the ingest stage's tables), each stage in a process whose torch and MKL are held to other kernels, and
-compares what they write with the working tree's outputs (`make report` on this machine, which `dvc status`
-must show up to date with dvc.lock).
+A reviewer's `dvc repro` on another kind of CPU runs other kernels: torch and MKL in the encoder, numba in UMAP
+and pynndescent, numpy's AVX-512 loops, OpenBLAS. In float32 the encoder's kernels move the embeddings' last
+bits, and UMAP and HDBSCAN can turn such bits into other themes; numba's and numpy's targets do the same from
+identical embeddings. The pipeline therefore embeds in float64 (``embed.precision``; rounded to float32 at the
+end) and holds numba, numpy and OpenBLAS to the Haswell target on every x86-64 CPU with AVX2 (``voc.kernels``,
+from ``pipelines/__init__.py``). This checks both on one machine: it reruns the embed and topics stages cold on
+the pipeline's sample (a throwaway root with this repo's params.yaml and taxonomy.yaml and the ingest stage's
+tables), each stage in a process with the variant's environment, and compares what they write with the working
+tree's outputs (`make report` on this machine, which `dvc status` must show up to date with dvc.lock).
 
 Variants (``--variants``):
   native   no kernel setting: the control, which should give the working tree's bytes;
   generic  ``ATEN_CPU_CAPABILITY=default`` (torch's generic kernels, not AVX2 or AVX-512),
            ``MKL_ENABLE_INSTRUCTIONS=SSE4_2`` (MKL's matrix products without AVX) and
            ``ONEDNN_MAX_CPU_ISA=SSE41`` (oneDNN likewise): an older CPU, or another vendor's kernels;
+  unheld   ``VOC_CPU_KERNELS=native``: the working tree's embeddings (and vector caches), the topics stage
+           alone with numba compiling for this CPU and numpy's AVX-512 loops on, as without ``voc.kernels``:
+           what holding the kernels prevents;
   seed     this machine's kernels and the working tree's embeddings (and vector caches), the topics stage
            alone with ``base.seed`` one higher: how far the themes move when only UMAP's and the merge's
-           seeded draws change, the yardstick for ``generic``.
+           seeded draws change, the yardstick for ``generic`` and ``unheld``.
 
 Figures per variant: the embeddings (share of values that differ, largest difference, smallest cosine of an
 item's two vectors); the themes (count; ARI and AMI of the items' themes and of their parents between the two
@@ -50,8 +55,10 @@ RESULT = ROOT / "benchmarks" / "results" / "reproducibility.json"
 VARIANTS: dict[str, dict[str, str]] = {
     "native": {},
     "generic": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
+    "unheld": {"VOC_CPU_KERNELS": "native"},
     "seed": {},
 }
+TOPICS_ONLY = ("unheld", "seed")    # these rerun the topics stage alone, on the working tree's vectors
 INPUTS = ("data/interim/feedback.parquet", "data/interim/customers.parquet")
 EMBEDDED = ("data/interim/embeddings.parquet", "data/cache/embeddings.parquet",
             "data/cache/sentence_embeddings.parquet")
@@ -66,15 +73,18 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from pipeline import _env as stage_env
 
-    env = {k: v for k, v in stage_env().items() if k not in VARIANTS["generic"]}
+    from voc.kernels import PORTABLE
+
+    caller = {k for v in VARIANTS.values() for k in v} | set(PORTABLE) | {"NPY_DISABLE_CPU_FEATURES"}
+    env = {k: v for k, v in stage_env().items() if k not in caller}
     env.update(NUMBA_CACHE_DIR=str(ROOT / "benchmarks" / "cache" / "numba"), **extra)
     return env
 
 
 def run_stages(root: Path, variant: str) -> dict[str, float]:
     """The embed and topics stages, cold, in ``root``, each in a process with the variant's environment; for
-    ``seed``, the topics stage alone on the working tree's vectors, with the next seed."""
-    copied = (*INPUTS, *EMBEDDED) if variant == "seed" else INPUTS
+    ``unheld`` and ``seed``, the topics stage alone on the working tree's vectors (``seed``: the next seed)."""
+    copied = (*INPUTS, *EMBEDDED) if variant in TOPICS_ONLY else INPUTS
     for rel in copied:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, root / rel)
@@ -82,11 +92,12 @@ def run_stages(root: Path, variant: str) -> dict[str, float]:
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     if variant == "seed":
         params["base"]["seed"] += 1
+    if variant in TOPICS_ONLY:
         (root / "data/metrics").mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / "data/metrics/embed.json", root / "data/metrics/embed.json")   # the vectors' machine
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     seconds: dict[str, float] = {}
-    for stage in ("topics",) if variant == "seed" else ("embed", "topics"):
+    for stage in ("topics",) if variant in TOPICS_ONLY else ("embed", "topics"):
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", f"pipelines.{stage}", "--root", str(root),
                                "--params", str(root / "params.yaml")],

@@ -12,7 +12,7 @@ import polars as pl
 from pipelines._common import setup, timed
 from voc.config import load_section
 from voc.embedding import cpu_signature, empty_cache, embed_texts, load_embedder
-from voc.embedding.base import Backend
+from voc.embedding.base import Backend, Precision
 from voc.io import write_json, write_parquet
 
 log = logging.getLogger("voc.pipeline.embed")
@@ -23,6 +23,7 @@ class EmbedConfig:
     """The ``embed:`` block of params.yaml."""
 
     backend: Backend = "sentence-transformers"   # | onnx | onnx-int8 | model2vec (built once in data/models/embedders/)
+    precision: Precision = "float64"   # the PyTorch model's arithmetic: float64 gives the same bits on any CPU
     batch_size: int = 64
     threads: int = 2
     max_words: int | None = 180   # longer texts are chunked by sentences and pooled, never truncated
@@ -38,7 +39,8 @@ def main() -> None:
         models_dir = root / "data/models/embedders"   # a persisting DVC output: exports survive reruns
         models_dir.mkdir(parents=True, exist_ok=True)
         setup_start = time.perf_counter()
-        embedder = load_embedder(cfg.backend, threads=cfg.threads, cache_dir=models_dir)
+        embedder = load_embedder(cfg.backend, threads=cfg.threads, cache_dir=models_dir,
+                                 precision=cfg.precision)
         setup_seconds = time.perf_counter() - setup_start
         cache = pl.read_parquet(cache_path) if cache_path.exists() else empty_cache(embedder.dim)
         start = time.perf_counter()
@@ -52,6 +54,7 @@ def main() -> None:
             {
                 "model": embedder.name,
                 "backend": cfg.backend,
+                "precision": cfg.precision if cfg.backend == "sentence-transformers" else "float32",
                 "setup_seconds": round(setup_seconds, 2),   # load, plus the one-off export or distillation
                 "n_items": feedback.height,
                 "n_with_text": result.embeddings.height,

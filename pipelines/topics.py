@@ -128,7 +128,8 @@ def main() -> None:
         # the embed stage's backend: mention sentences must land in the same vector space as the items
         ecfg = params.get("embed") or {}
         embedder = load_embedder(ecfg.get("backend", "sentence-transformers"), threads=ecfg.get("threads", 2),
-                                 cache_dir=root / "data/models/embedders")
+                                 cache_dir=root / "data/models/embedders",
+                                 precision=ecfg.get("precision", "float64"))
         if cfg.unit == "sentence":       # the themes are fitted on the sentences; items carry what they mention
             sentences = split_sentences(docs_frame, min_words=cfg.mentions.min_words)
             unit_matrix, n_embedded = _sentence_vectors(root, cfg.mentions, sentences, embedder)

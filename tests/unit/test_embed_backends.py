@@ -8,7 +8,10 @@ off OpenMP), so that test is marked slow; a tiny static model built here checks 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -224,3 +227,46 @@ def test_model2vec_distilled_from_the_shipped_model(embedders_dir: Path, referen
     # the billing paraphrases sit closer to each other than to the crash report, as with the transformer
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
     assert reference[0] @ reference[1] > reference[0] @ reference[2]
+
+
+def test_float64_is_the_reference_and_float32_keeps_its_own_cache_key(reference: np.ndarray):
+    single = load_embedder("sentence-transformers", threads=2, precision="float32")
+    vectors = single.encode(SENTENCES, batch_size=4, show_progress=False)
+    _check_unit_rows(vectors, len(SENTENCES))
+    assert np.abs(vectors - reference).max() < 1e-6          # the same vectors, to float32's last bits
+    assert single.name == "all-MiniLM-L6-v2" and embedder_name("sentence-transformers", "float64") != single.name
+    assert embedder_name("onnx", "float64") == embedder_name("onnx")   # precision is the PyTorch model's only
+    with pytest.raises(ValueError, match="unknown precision 'float16'"):
+        load_embedder(precision="float16")  # type: ignore[arg-type]
+
+
+_ENCODE_IN_CHILD = """
+import json, sys
+import numpy as np, torch
+from voc.embedding import load_embedder
+sentences, precision, out = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+np.save(out, load_embedder(threads=2, precision=precision).encode(sentences, batch_size=4, show_progress=False))
+print(torch.backends.cpu.get_cpu_capability())
+"""
+GENERIC_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"}
+
+
+def _encode_with_generic_kernels(tmp_path: Path, precision: str) -> np.ndarray:
+    """Encode SENTENCES in a child process whose torch, MKL and oneDNN are held to generic (pre-AVX) kernels."""
+    out = tmp_path / f"{precision}.npy"
+    proc = subprocess.run([sys.executable, "-c", _ENCODE_IN_CHILD, json.dumps(SENTENCES), precision, str(out)],
+                          env={**os.environ, **GENERIC_KERNELS}, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "DEFAULT", proc.stdout   # the child really ran other kernels
+    return np.load(out)
+
+
+def test_float64_gives_the_same_bits_on_other_cpu_kernels(tmp_path: Path, reference: np.ndarray):
+    """What a reviewer on another CPU gets: float64 vectors identical to the bit, where float32's move."""
+    import torch
+
+    if str(torch.backends.cpu.get_cpu_capability()) == "DEFAULT":
+        pytest.skip("this CPU already runs torch's generic kernels: no other kernels to compare with")
+    assert np.array_equal(_encode_with_generic_kernels(tmp_path, "float64"), reference)
+    single = load_embedder("sentence-transformers", threads=2, precision="float32")
+    here = single.encode(SENTENCES, batch_size=4, show_progress=False)
+    assert not np.array_equal(_encode_with_generic_kernels(tmp_path, "float32"), here)   # the test can fail

@@ -25,19 +25,25 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 import polars as pl
 
+from voc.kernels import held_kernels
+
 log = logging.getLogger(__name__)
 
 Backend = Literal["sentence-transformers", "onnx", "onnx-int8", "model2vec"]
 BACKENDS: tuple[str, ...] = ("sentence-transformers", "onnx", "onnx-int8", "model2vec")
+Precision = Literal["float64", "float32"]
+PRECISIONS: tuple[str, ...] = ("float64", "float32")
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-def embedder_name(backend: str) -> str:
-    """The cache key's model name: the model, plus the backend unless it is the PyTorch reference.
+def embedder_name(backend: str, precision: str = "float32") -> str:
+    """The cache key's model name: the model, plus the backend unless it is the PyTorch reference, plus
+    ``@float64`` when the PyTorch model computes in double precision (other bits, so another cache key).
 
-    The reference keeps the bare name, so caches written before the other backends existed stay valid.
+    The float32 reference keeps the bare name, so caches written before the other backends existed stay valid.
     """
-    return MODEL_NAME if backend == "sentence-transformers" else f"{MODEL_NAME}+{backend}"
+    name = MODEL_NAME if backend == "sentence-transformers" else f"{MODEL_NAME}+{backend}"
+    return f"{name}@float64" if backend == "sentence-transformers" and precision == "float64" else name
 
 
 @runtime_checkable
@@ -53,14 +59,14 @@ class Embedder(Protocol):
 
 
 def cpu_signature() -> dict[str, str]:
-    """The processor of this run: its model name and the instruction set of torch's own kernels.
+    """The processor of this run, the instruction set of torch's own kernels, and ``kernels``: ``portable``
+    when numba, numpy and OpenBLAS are held to the Haswell target (``voc.kernels``), else ``native``.
 
-    Float results depend on the kernels (AVX2, AVX-512, generic; MKL and onnxruntime choose theirs too, which
-    this does not record), so two machines whose signatures differ can give embeddings that differ in their
-    last bits, and so a few other themes (README, "Reviewers"); the same signature is necessary for the same
-    bits, not a guarantee. Vectors served from the cache keep the bits of the run that computed them.
-    Recorded in ``data/metrics/embed.json`` so a reviewer can tell a machine difference from a change in the
-    code or the data.
+    Float32 results depend on torch's kernels (AVX2, AVX-512, generic; MKL and onnxruntime choose theirs too),
+    so float32 embeddings from two machines whose signatures differ can differ in their last bits, and so in a
+    few themes (README, "Reviewers"); ``embed.precision: float64`` gives the same bits on each. Vectors served
+    from the cache keep the bits of the run that computed them. Recorded in ``data/metrics/embed.json`` so a
+    reviewer can tell a machine difference from a change in the code or the data.
     """
     import platform
 
@@ -72,7 +78,8 @@ def cpu_signature() -> dict[str, str]:
         found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(encoding="utf-8", errors="replace"), re.M)
         model = found.group(1).strip() if found else ""
     model = model or platform.processor() or platform.machine()
-    return {"model": model, "torch_capability": str(torch.backends.cpu.get_cpu_capability())}
+    return {"model": model, "torch_capability": str(torch.backends.cpu.get_cpu_capability()),
+            "kernels": held_kernels()}
 
 
 def default_model_path() -> str:
@@ -87,9 +94,19 @@ def default_model_path() -> str:
 
 
 class SentenceTransformerEmbedder:
-    """sentence-transformers on CPU, loaded from a local folder (never from a hub)."""
+    """sentence-transformers on CPU, loaded from a local folder (never from a hub).
 
-    def __init__(self, model_path: str | None = None, *, threads: int | None = None) -> None:
+    ``precision="float64"`` runs the model in double precision and rounds the normalised vectors to float32
+    once, at the end. The kernels torch, MKL and oneDNN pick per CPU (AVX-512, AVX2, generic) sum in other
+    orders, which moves float32 results in their last bits (96% of the values, by up to 3.6e-7), and UMAP turns
+    such bits into other themes. In double precision those differences stay near 1e-15, far below float32's
+    rounding step, so the rounded vectors come out the same bits on each kernel set (measured on 1,500 sample
+    texts: 0 values differ between AVX-512, AVX2 and generic kernels; benchmarks/reproducibility.py on the whole
+    pipeline). It costs about twice the encoding time; the vectors stay within 2.1e-7 of float32's.
+    """
+
+    def __init__(self, model_path: str | None = None, *, threads: int | None = None,
+                 precision: Precision = "float64") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
@@ -99,7 +116,10 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(threads)
         path = model_path or default_model_path()
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
-        self.name = embedder_name("sentence-transformers")
+        if precision == "float64":
+            self._model = self._model.double()
+        self.precision = precision
+        self.name = embedder_name("sentence-transformers", precision)
         dim = self._model.get_embedding_dimension() if hasattr(
             self._model, "get_embedding_dimension"
         ) else self._model.get_sentence_embedding_dimension()
@@ -122,8 +142,12 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(backend: Backend = "sentence-transformers", *, model_path: str | None = None,
-                  threads: int | None = None, cache_dir: str | Path | None = None) -> Embedder:
+                  threads: int | None = None, cache_dir: str | Path | None = None,
+                  precision: Precision = "float64") -> Embedder:
     """Map a params string to an embedder implementation.
+
+    ``precision`` is the PyTorch model's arithmetic (``SentenceTransformerEmbedder``); the other backends
+    compute in float32 (int8 weights for onnx-int8) whatever it says.
 
     ``cache_dir`` holds the derived models (ONNX export, int8 quantisation, model2vec distillation), built on
     first use in seconds (ONNX) to minutes (model2vec on 2 busy cores) and reused afterwards; the PyTorch
@@ -131,8 +155,10 @@ def load_embedder(backend: Backend = "sentence-transformers", *, model_path: str
     """
     if backend not in BACKENDS:
         raise ValueError(f"embed.backend: unknown backend {backend!r}; expected one of {list(BACKENDS)}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"embed.precision: unknown precision {precision!r}; expected one of {list(PRECISIONS)}")
     if backend == "sentence-transformers":
-        return SentenceTransformerEmbedder(model_path, threads=threads)
+        return SentenceTransformerEmbedder(model_path, threads=threads, precision=precision)
     if cache_dir is None:
         raise ValueError(f"embed.backend {backend!r} builds a model once from the shipped one: pass cache_dir")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -1,0 +1,70 @@
+"""Hold the numerical libraries to one x86 target, so that two machines give the pipeline the same bits.
+
+numba (UMAP, pynndescent), numpy and OpenBLAS pick their machine code per CPU: numba compiles for the host
+(``znver5``, ``skylake-avx512``, ...), numpy dispatches AVX-512 loops where the CPU has them (its sort, among
+others), OpenBLAS picks its matrix kernels. Each choice sums in another order, so the same embeddings gave 70
+themes with this machine's own targets and 72 with numba held to Haswell and numpy to AVX2 (AMD EPYC with
+AVX-512, the sample, one seed). ``hold_cpu_kernels`` sets the environment variables those libraries read at
+import: every x86-64 CPU with AVX2 and FMA (Intel since 2013, AMD since 2015) then runs the same Haswell code.
+The encoder's own kernels are handled by computing in float64 (``embed.precision``).
+
+It must run before numpy or numba is imported, so the stage CLIs call it from ``pipelines/__init__.py``. Other
+CPUs (no AVX2, or not x86) keep their own targets, and ``VOC_CPU_KERNELS=native`` opts out (faster, perhaps,
+but the bits are the machine's); ``held_kernels()`` says which applies, and the stages record it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import MutableMapping
+from pathlib import Path
+
+PORTABLE: dict[str, str] = {"NUMBA_CPU_NAME": "haswell", "OPENBLAS_CORETYPE": "Haswell"}
+# numpy 2.x's dispatch targets above AVX2 (numpy._core._multiarray_umath.__cpu_dispatch__), off where present
+NUMPY_ABOVE_AVX2 = "X86_V4 AVX512_ICL AVX512_SPR"
+REQUIRED_FLAGS = frozenset({"avx2", "fma"})
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+    """The first processor's flags from /proc/cpuinfo (empty where there is none, as on macOS)."""
+    if not cpuinfo.exists():
+        return frozenset()
+    for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("flags"):
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
+def portable_settings(flags: frozenset[str], machine: str) -> dict[str, str]:
+    """The environment that holds this CPU to the portable target; empty where it cannot run that target."""
+    if machine not in ("x86_64", "AMD64") or not REQUIRED_FLAGS <= flags:
+        return {}
+    settings = dict(PORTABLE)
+    if "avx512f" in flags:
+        settings["NPY_DISABLE_CPU_FEATURES"] = NUMPY_ABOVE_AVX2
+    return settings
+
+
+def hold_cpu_kernels(environ: MutableMapping[str, str] = os.environ) -> dict[str, str]:
+    """Set the portable target's variables in ``environ`` (overriding any already there); return what was set.
+
+    Raises when numpy or numba is already imported: they have read their settings, and holding them now would
+    only pretend to.
+    """
+    if environ.get("VOC_CPU_KERNELS", "portable") == "native":
+        return {}
+    if environ.get("VOC_CPU_KERNELS", "portable") != "portable":
+        raise ValueError(f"VOC_CPU_KERNELS={environ['VOC_CPU_KERNELS']!r}: expected 'portable' or 'native'")
+    settings = portable_settings(cpu_flags(), platform.machine())
+    if settings and environ is os.environ and any(m in sys.modules for m in ("numpy", "numba")):
+        raise RuntimeError("hold_cpu_kernels() must run before numpy and numba are imported")
+    environ.update(settings)
+    return settings
+
+
+def held_kernels(environ: MutableMapping[str, str] = os.environ) -> str:
+    """``portable`` when this process runs the portable target, else ``native`` (recorded in the metrics)."""
+    held = portable_settings(cpu_flags(), platform.machine())
+    return "portable" if held and all(environ.get(k) == v for k, v in held.items()) else "native"
