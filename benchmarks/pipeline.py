@@ -12,7 +12,8 @@ survey responses, runs a cold `dvc repro`, appends the held-back rows and runs `
 wall time per stage (from each stage's own "finished in" log line) and the ratio of the append run to the cold
 run, for the embed stage and for the whole pipeline. In the same run it times the bare encoder
 (``SentenceTransformer.encode`` on the very texts the stage embedded, chunks included) to compare the embed
-stage's throughput with it.
+stage's throughput with it: in the stage's ``embed.precision`` (the stage's overhead) and in float32 (what the
+float64 arithmetic costs).
 
 ``scale`` generates ``--items`` feedback items (cached under benchmarks/cache/ingest/, shared with
 benchmarks/ingest.py) and runs the stage CLIs one by one under ``/usr/bin/time``, recording wall seconds and
@@ -83,8 +84,10 @@ def _repro(root: Path) -> dict[str, Any]:
             "load_avg_1m_before": load, "load_avg_1m_after": _load()}
 
 
-def _bare_encoder(root: Path) -> dict[str, Any]:
-    """Throughput of the bare encoder on the texts the embed stage embedded (chunks and all), in this process."""
+def _bare_encoder(root: Path, precision: str) -> dict[str, Any]:
+    """Throughput of the bare encoder on the texts the embed stage embedded (chunks and all), in this process:
+    ``SentenceTransformer.encode`` in ``precision`` (the stage's ``embed.precision``, or float32 to show what
+    float64 costs)."""
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -97,11 +100,13 @@ def _bare_encoder(root: Path) -> dict[str, Any]:
     pieces = [c for t in texts for c in chunk_text(t, max_words=params.get("max_words") or 10**9)]
     torch.set_num_threads(int(params.get("threads", 2)))
     model = SentenceTransformer(default_model_path(), device="cpu")
+    if precision == "float64":
+        model = model.double()
     load = _load()
     start = time.perf_counter()
     model.encode(pieces, batch_size=int(params.get("batch_size", 64)), normalize_embeddings=True)
     seconds = time.perf_counter() - start
-    return {"texts": len(texts), "pieces": len(pieces), "seconds": round(seconds, 1),
+    return {"precision": precision, "texts": len(texts), "pieces": len(pieces), "seconds": round(seconds, 1),
             "texts_per_second": round(len(texts) / seconds, 1), "load_avg_1m_before": load,
             "load_avg_1m_after": _load()}
 
@@ -123,7 +128,9 @@ def run_append(args: argparse.Namespace) -> dict[str, Any]:
         base.write_csv(surveys[0])
         cold = _repro(root)
         embed_cold = json.loads((root / "data/metrics/embed.json").read_text())
-        bare = _bare_encoder(root)
+        precision = yaml.safe_load((root / "params.yaml").read_text())["embed"].get("precision", "float64")
+        bare = _bare_encoder(root, precision)
+        bare_float32 = _bare_encoder(root, "float32") if precision != "float32" else bare
         pl.concat([base, held]).write_csv(surveys[0])
         warm = _repro(root)
         embed_warm = json.loads((root / "data/metrics/embed.json").read_text())
@@ -140,9 +147,13 @@ def run_append(args: argparse.Namespace) -> dict[str, Any]:
                                        round(warm["seconds"] / cold["seconds"], 3), "per_stage": ratio},
         "bare_encoder": bare,
         "embed_stage_vs_bare_encoder": round(embed_cold["texts_per_second"] / bare["texts_per_second"], 3),
+        "bare_encoder_float32": bare_float32,
+        "embed_stage_vs_bare_encoder_float32": round(
+            embed_cold["texts_per_second"] / bare_float32["texts_per_second"], 3),
         "notes": "stage_seconds are each stage's own timer (model load and I/O included); the embed stage's "
                  "texts_per_second counts the encode call only; the bare encoder encodes the same unique texts "
-                 "(chunked the same way) in a separate process after the cold run.",
+                 "(chunked the same way) in this benchmark's process after the cold run, in the stage's "
+                 "precision (bare_encoder) and in float32 (bare_encoder_float32: what float64 costs).",
     }
 
 

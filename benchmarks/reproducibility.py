@@ -200,8 +200,10 @@ def main() -> None:
         "reference": "the working tree's embed and topics outputs (dvc status: up to date with dvc.lock)",
         "variants": {},     # a run of some variants keeps the others' results (each names its command)
     }
-    if RESULT.exists():
-        result["variants"] = json.loads(RESULT.read_text(encoding="utf-8")).get("variants", {})
+    if RESULT.exists():   # earlier variants, and the figures from before float64 and voc.kernels, are kept
+        earlier = json.loads(RESULT.read_text(encoding="utf-8"))
+        result["variants"] = earlier.get("variants", {})
+        result |= {k: v for k, v in earlier.items() if k.startswith("before_")}
     for name in variants:
         print(f"{name}: {VARIANTS[name] or 'no kernel setting'}", file=sys.stderr)
         with tempfile.TemporaryDirectory(prefix=f"voc-repro-{name}-") as tmp:
