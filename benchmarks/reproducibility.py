@@ -122,11 +122,17 @@ def compare_embeddings(ours: Path, theirs: Path) -> dict[str, Any]:
     ids_b, b = _matrix(theirs)
     if ids_a != ids_b:
         raise SystemExit(f"{theirs}: other items than {ours}")
+    differ = a != b
+    ulps = np.abs(a.view(np.int32).astype(np.int64) - b.view(np.int32).astype(np.int64))   # same-sign floats
     a, b = a.astype(np.float64), b.astype(np.float64)
     diff = np.abs(a - b)
     cos = np.einsum("ij,ij->i", a, b) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-    return {"n_items": len(ids_a), "values_differing_share": round(float((diff > 0).mean()), 4),
-            "items_differing_share": round(float((diff.max(axis=1) > 0).mean()), 4),
+    return {"n_items": len(ids_a), "n_values": int(differ.size),
+            "values_differing": int(differ.sum()), "items_differing": int(differ.any(axis=1).sum()),
+            "values_differing_share": round(float(differ.mean()), 4),
+            "items_differing_share": round(float(differ.any(axis=1).mean()), 4),
+            "max_ulps": int(ulps[differ & (np.sign(a) == np.sign(b))].max(initial=0)),
+            "min_abs_of_differing_values": float(np.abs(a[differ]).min(initial=np.inf)),
             "max_abs_difference": float(diff.max()), "min_item_cosine": float(cos.min())}
 
 
