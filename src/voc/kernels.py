@@ -2,11 +2,12 @@
 
 numba (UMAP, pynndescent), numpy and OpenBLAS pick their machine code per CPU: numba compiles for the host
 (``znver5``, ``skylake-avx512``, ...), numpy dispatches AVX-512 loops where the CPU has them (its sort, among
-others), OpenBLAS picks its matrix kernels. Each choice sums in another order, so the same embeddings gave 70
-themes with this machine's own targets and 72 with numba held to Haswell and numpy to AVX2 (AMD EPYC with
-AVX-512, the sample, one seed). ``hold_cpu_kernels`` sets the environment variables those libraries read at
-import: every x86-64 CPU with AVX2 and FMA (Intel since 2013, AMD since 2015) then runs the same Haswell code.
-The encoder's own kernels are handled by computing in float64 (``embed.precision``).
+others), OpenBLAS picks its matrix kernels. Each choice sums in another order, so from the same embeddings the
+sample's topics stage gave 71 themes with this machine's own targets and 69 held (AMD EPYC with AVX-512, ARI
+0.95 between the two; benchmarks/reproducibility.py, ``unheld``). ``hold_cpu_kernels`` sets the environment
+variables those libraries read at import: every x86-64 CPU with AVX2 and FMA (Intel since 2013, AMD since 2015)
+then runs the same Haswell code. The encoder's own kernels are handled by computing in float64
+(``embed.precision``).
 
 It must run before numpy or numba is imported, so the stage CLIs call it from ``pipelines/__init__.py``. Other
 CPUs (no AVX2, or not x86) keep their own targets, and ``VOC_CPU_KERNELS=native`` opts out (faster, perhaps,

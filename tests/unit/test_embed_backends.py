@@ -269,9 +269,8 @@ def test_float64_gives_the_same_bits_on_other_cpu_kernels(tmp_path: Path, refere
     """What a reviewer on another CPU gets: float64 vectors the same bits, where float32's move.
 
     A value whose float64 result lies within ~1e-15 of a float32 rounding boundary can still round the other way
-    (one unit in the last place): FIGURE_PENDING of 10.5M values on the whole sample
-    (benchmarks/reproducibility.py). So a
-    rare single-ulp difference is allowed here, and float32 must differ far more than that."""
+    (one unit in the last place): 1 of the 10.5M values on the whole sample (benchmarks/reproducibility.py).
+    So a rare single-ulp difference is allowed here, and float32 must differ far more than that."""
     import torch
 
     if str(torch.backends.cpu.get_cpu_capability()) == "DEFAULT":

@@ -100,9 +100,10 @@ class SentenceTransformerEmbedder:
     once, at the end. The kernels torch, MKL and oneDNN pick per CPU (AVX-512, AVX2, generic) sum in other
     orders, which moves float32 results in their last bits (96% of the values, by up to 3.6e-7), and UMAP turns
     such bits into other themes. In double precision those differences stay near 1e-15, far below float32's
-    rounding step, so the rounded vectors come out the same bits on each kernel set (measured on 1,500 sample
-    texts: 0 values differ between AVX-512, AVX2 and generic kernels; benchmarks/reproducibility.py on the whole
-    pipeline). It costs about twice the encoding time; the vectors stay within 2.1e-7 of float32's.
+    rounding step, so the rounded vectors come out the same bits on each kernel set, but for the rare value that
+    lies that close to a rounding boundary (1,500 sample texts: 0 values differ between AVX-512, AVX2 and
+    generic kernels; the whole sample, benchmarks/reproducibility.py: 1 of 10.5M, by one unit in the last
+    place). It costs about twice the encoding time; the vectors stay within 2.1e-7 of float32's.
     """
 
     def __init__(self, model_path: str | None = None, *, threads: int | None = None,
