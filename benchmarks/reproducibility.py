@@ -50,11 +50,13 @@ import numpy as np
 import polars as pl
 import yaml
 
+from voc.kernels import PORTABLE, TORCH_GENERIC_KERNELS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "reproducibility.json"
 VARIANTS: dict[str, dict[str, str]] = {
     "native": {},
-    "generic": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
+    "generic": TORCH_GENERIC_KERNELS,
     "unheld": {"VOC_CPU_KERNELS": "native"},
     "seed": {},
 }
@@ -72,8 +74,6 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
     settings, plus the variant's."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from pipeline import _env as stage_env
-
-    from voc.kernels import PORTABLE
 
     caller = {k for v in VARIANTS.values() for k in v} | set(PORTABLE) | {"NPY_DISABLE_CPU_FEATURES"}
     env = {k: v for k, v in stage_env().items() if k not in caller}

@@ -5,9 +5,6 @@ stages give the same bits on any x86-64 machine with AVX2 (``voc.kernels``). Imp
 already loaded numpy (a test, a notebook), it leaves that process as it is.
 """
 
-import sys
-
 from voc.kernels import hold_cpu_kernels
 
-if not {"numpy", "numba"} & set(sys.modules):
-    hold_cpu_kernels()
+hold_cpu_kernels()

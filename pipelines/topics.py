@@ -17,6 +17,7 @@ import polars as pl  # noqa: E402
 import yaml  # noqa: E402
 
 from pipelines._common import setup, timed  # noqa: E402
+from pipelines.embed import EmbedConfig  # noqa: E402
 from voc.config import load_section  # noqa: E402
 from voc.embedding import Embedder, embeddings_matrix, load_embedder  # noqa: E402
 from voc.embedding.base import hash_texts  # noqa: E402
@@ -126,10 +127,9 @@ def main() -> None:
         registry = registry_for_unit(pl.read_parquet(reg_path), cfg.unit) if reg_path.exists() else None
         docs, matrix = docs_frame["text"].to_list(), embeddings_matrix(emb)
         # the embed stage's backend: mention sentences must land in the same vector space as the items
-        ecfg = params.get("embed") or {}
-        embedder = load_embedder(ecfg.get("backend", "sentence-transformers"), threads=ecfg.get("threads", 2),
-                                 cache_dir=root / "data/models/embedders",
-                                 precision=ecfg.get("precision", "float64"))
+        ecfg = load_section(params, "embed", EmbedConfig)
+        embedder = load_embedder(ecfg.backend, threads=ecfg.threads, cache_dir=root / "data/models/embedders",
+                                 precision=ecfg.precision)
         if cfg.unit == "sentence":       # the themes are fitted on the sentences; items carry what they mention
             sentences = split_sentences(docs_frame, min_words=cfg.mentions.min_words)
             unit_matrix, n_embedded = _sentence_vectors(root, cfg.mentions, sentences, embedder)

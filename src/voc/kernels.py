@@ -26,6 +26,10 @@ PORTABLE: dict[str, str] = {"NUMBA_CPU_NAME": "haswell", "OPENBLAS_CORETYPE": "H
 # numpy 2.x's dispatch targets above AVX2 (numpy._core._multiarray_umath.__cpu_dispatch__), off where present
 NUMPY_ABOVE_AVX2 = "X86_V4 AVX512_ICL AVX512_SPR"
 REQUIRED_FLAGS = frozenset({"avx2", "fma"})
+# the encoder's libraries on their generic (pre-AVX) kernels: another CPU, played on this one (tests, benchmarks)
+TORCH_GENERIC_KERNELS: dict[str, str] = {
+    "ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41",
+}
 
 
 def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
@@ -51,16 +55,15 @@ def portable_settings(flags: frozenset[str], machine: str) -> dict[str, str]:
 def hold_cpu_kernels(environ: MutableMapping[str, str] = os.environ) -> dict[str, str]:
     """Set the portable target's variables in ``environ`` (overriding any already there); return what was set.
 
-    Raises when numpy or numba is already imported: they have read their settings, and holding them now would
-    only pretend to.
+    A process that has already loaded numpy or numba (a test, a notebook) is left as it is: those libraries
+    have read their settings, and setting them now would only pretend to (``held_kernels`` then says native).
     """
-    if environ.get("VOC_CPU_KERNELS", "portable") == "native":
+    choice = environ.get("VOC_CPU_KERNELS", "portable")
+    if choice not in ("portable", "native"):
+        raise ValueError(f"VOC_CPU_KERNELS={choice!r}: expected 'portable' or 'native'")
+    if choice == "native" or (environ is os.environ and {"numpy", "numba"} & set(sys.modules)):
         return {}
-    if environ.get("VOC_CPU_KERNELS", "portable") != "portable":
-        raise ValueError(f"VOC_CPU_KERNELS={environ['VOC_CPU_KERNELS']!r}: expected 'portable' or 'native'")
     settings = portable_settings(cpu_flags(), platform.machine())
-    if settings and environ is os.environ and any(m in sys.modules for m in ("numpy", "numba")):
-        raise RuntimeError("hold_cpu_kernels() must run before numpy and numba are imported")
     environ.update(settings)
     return settings
 

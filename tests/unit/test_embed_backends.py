@@ -21,6 +21,7 @@ import pytest
 from voc.embedding import BACKENDS, Embedder, embed_texts, embedder_name, empty_cache, load_embedder
 from voc.embedding.base import default_model_path
 from voc.embedding.store import ensure_built, source_fingerprint
+from voc.kernels import TORCH_GENERIC_KERNELS
 
 SENTENCES = [
     "The bill was wrong again this month.",
@@ -248,14 +249,13 @@ sentences, precision, out = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 np.save(out, load_embedder(threads=2, precision=precision).encode(sentences, batch_size=4, show_progress=False))
 print(torch.backends.cpu.get_cpu_capability())
 """
-GENERIC_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"}
 
 
 def _encode_with_generic_kernels(tmp_path: Path, precision: str) -> np.ndarray:
     """Encode SENTENCES in a child process whose torch, MKL and oneDNN are held to generic (pre-AVX) kernels."""
     out = tmp_path / f"{precision}.npy"
     proc = subprocess.run([sys.executable, "-c", _ENCODE_IN_CHILD, json.dumps(SENTENCES), precision, str(out)],
-                          env={**os.environ, **GENERIC_KERNELS}, capture_output=True, text=True, check=True)
+                          env={**os.environ, **TORCH_GENERIC_KERNELS}, capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "DEFAULT", proc.stdout   # the child really ran other kernels
     return np.load(out)
 

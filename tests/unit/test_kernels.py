@@ -50,6 +50,12 @@ def test_holding_overrides_what_the_environment_had():
     assert env["NUMBA_CPU_NAME"] == (PORTABLE["NUMBA_CPU_NAME"] if held else "host")
 
 
+def test_a_process_that_loaded_numpy_is_left_as_it_is():
+    before = dict(os.environ)
+    assert hold_cpu_kernels() == {}          # this test process imported numpy long ago
+    assert dict(os.environ) == before
+
+
 _PROBE = """
 import json
 import pipelines  # noqa: F401  (holds the kernels, as `python -m pipelines.<stage>` does)
