@@ -299,6 +299,13 @@ def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: tuple[Any, Any
     }
 
 
+def add_vocab_ours(ds: dict[str, Any], cfg: TopicsConfig) -> None:
+    """Set ``ds["vocab_ours"]``, our c-TF-IDF vocabulary and plural step, which ``score`` compares methods on
+    (it depends on the texts only)."""
+    vec = _vectorizer(cfg, ds["texts"])
+    ds["vocab_ours"] = (vec, PluralDedupe(plural_singulars(vec.vocabulary)) if cfg.dedupe_plurals else None)
+
+
 def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[str, Any],
           seconds: float, mentions: pl.DataFrame | None = None) -> dict[str, Any]:
     """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run
@@ -545,9 +552,7 @@ def main() -> None:
         "datasets": {},
     }
     for name, ds in datasets.items():
-        vec = _vectorizer(cfg, ds["texts"])  # our c-TF-IDF vocabulary: depends on the texts only
-        dedupe = PluralDedupe(plural_singulars(vec.vocabulary)) if cfg.dedupe_plurals else None
-        ds["vocab_ours"] = (vec, dedupe)
+        add_vocab_ours(ds, cfg)
         if name == "sample":
             sample_sentences(ds, cfg, embedder)
             ds["mentions_min_similarity"] = cfg.mentions.min_similarity
