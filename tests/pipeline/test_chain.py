@@ -81,6 +81,24 @@ def test_mentions_find_the_other_themes_planted_in_an_item(workspace: Path):
     assert said["precision"] >= 0.5
 
 
+def test_the_planted_emerging_theme_is_flagged_and_nothing_else(workspace: Path):
+    """The sample plants one emerging theme (about 0.2% of negative items, then 8% rising to 43% in the last six
+    weeks; always an item's first theme). The theme holding most of its items raises an alert, and every theme
+    that raises one is mostly made of it: no theme of a stable planted theme is flagged. On this workspace: one
+    alert, 14 of its 25 items the emerging theme's, all 14 of them."""
+    truth = json.loads((workspace / "data/raw/_truth.json").read_text())
+    emerging = truth["emerging_theme"]["theme"]
+    first = {f: v["themes"][0] for f, v in truth["items"].items() if v["themes"]}   # items with text
+    topics = read(workspace, "data/processed/topics.parquet").with_columns(
+        pl.col("feedback_id").replace_strict(first).alias("planted"))
+    flagged = set(read(workspace, "data/processed/theme_alerts.parquet").filter("flagged")["topic_id"].to_list())
+    holder = topics.filter(pl.col("planted") == emerging)["topic_id"].mode().to_list()
+    assert len(holder) == 1 and holder[0] in flagged, (holder, flagged)
+    for topic_id in flagged:
+        planted = topics.filter(pl.col("topic_id") == topic_id)["planted"]
+        assert planted.mode().to_list() == [emerging], (topic_id, planted.value_counts().to_dicts())
+
+
 def test_insights_and_complaints_and_churn_metrics(workspace: Path):
     ins = read_metrics(workspace, "insights")
     for metric in ("nps", "csat", "ces"):
