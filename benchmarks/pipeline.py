@@ -18,7 +18,9 @@ float64 arithmetic costs).
 ``scale`` generates ``--items`` feedback items (cached under benchmarks/cache/ingest/, shared with
 benchmarks/ingest.py) and runs the stage CLIs one by one under ``/usr/bin/time``, recording wall seconds and
 the peak resident memory of each stage's process. The machine may be shared: the 1-minute load average is
-recorded next to every timing.
+recorded next to every timing. Once the topics stage has run, its alerts are read against the generated
+sample's planted emerging theme (``planted_emerging_theme_alerts``: false alerts, whether the theme holding
+most of its items was flagged, the share of its items in flagged themes, the flagged labels).
 """
 
 from __future__ import annotations
@@ -181,7 +183,26 @@ def _scale_key(args: argparse.Namespace) -> str:
     return key if args.stages == DEFAULT_STAGES else f"{key}_{args.stages.replace(',', '-')}"
 
 
-def _scale_summary(args: argparse.Namespace, rows: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
+def _planted_alerts(root: Path, truth_path: Path) -> dict[str, Any] | None:
+    """The topics stage's alerts against the generated sample's planted emerging theme (``alert_recovery``)
+    and the labels of the themes flagged; None before the topics stage has run."""
+    import polars as pl
+
+    from voc.topics.quality import alert_recovery
+
+    alerts_path = root / "data/processed/theme_alerts.parquet"
+    if not alerts_path.exists():
+        return None
+    truth = json.loads(truth_path.read_text())
+    topics = pl.read_parquet(root / "data/processed/topics.parquet")
+    flagged = pl.read_parquet(alerts_path).filter("flagged").sort("topic_id")
+    primary = [(truth["items"][f]["themes"] or [None])[0] for f in topics["feedback_id"].to_list()]
+    return {**alert_recovery(topics, flagged["topic_id"].to_list(), primary, truth["emerging_theme"]["theme"]),
+            "labels": flagged["topic_label"].to_list()}
+
+
+def _scale_summary(args: argparse.Namespace, rows: dict[str, Any], metrics: dict[str, Any],
+                   alerts: dict[str, Any] | None = None) -> dict[str, Any]:
     stages = args.stages.split(",")
     return {
         "command": f"python benchmarks/pipeline.py scale --items {args.items} --backend {args.backend} "
@@ -196,6 +217,7 @@ def _scale_summary(args: argparse.Namespace, rows: dict[str, Any], metrics: dict
             "n_units", "n_topics", "n_leaf_themes", "merge_silhouette", "n_parents", "parent_silhouette", "coverage",
             "raw_outlier_share", "n_alerts")},
         "embed": metrics.get("embed"),
+        "planted_emerging_theme_alerts": alerts,
     }
 
 
@@ -220,6 +242,7 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
         shutil.copy2(REPO / "taxonomy.yaml", root / "taxonomy.yaml")
         rows: dict[str, Any] = {}
         metrics: dict[str, Any] = {}
+        alerts: dict[str, Any] | None = None
         for stage in stages:
             load = _load()
             proc = subprocess.run(
@@ -235,8 +258,9 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
                            "load_avg_1m_before": load, "load_avg_1m_after": _load()}
             print(f"{stage}: {rows[stage]}", file=sys.stderr)
             metrics = {p.stem: json.loads(p.read_text()) for p in sorted((root / "data" / "metrics").glob("*.json"))}
-            _save(key, _scale_summary(args, rows, metrics))
-    return _scale_summary(args, rows, metrics)
+            alerts = _planted_alerts(root, cached / "data" / "raw" / "_truth.json")
+            _save(key, _scale_summary(args, rows, metrics, alerts))
+    return _scale_summary(args, rows, metrics, alerts)
 
 
 def main() -> None:

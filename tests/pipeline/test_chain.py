@@ -14,7 +14,7 @@ from tests.pipeline.conftest import read, read_metrics, run_stage
 from voc.embedding import cpu_signature
 from voc.kernels import cpu_flags, portable_settings
 from voc.topics.mentions import theme_presence
-from voc.topics.quality import presence_recovery
+from voc.topics.quality import alert_recovery, presence_recovery
 
 pytestmark = pytest.mark.slow
 
@@ -87,16 +87,12 @@ def test_the_planted_emerging_theme_is_flagged_and_nothing_else(workspace: Path)
     that raises one is mostly made of it: no theme of a stable planted theme is flagged. On this workspace: one
     alert, 14 of its 25 items the emerging theme's, all 14 of them."""
     truth = json.loads((workspace / "data/raw/_truth.json").read_text())
-    emerging = truth["emerging_theme"]["theme"]
-    first = {f: v["themes"][0] for f, v in truth["items"].items() if v["themes"]}   # items with text
-    topics = read(workspace, "data/processed/topics.parquet").with_columns(
-        pl.col("feedback_id").replace_strict(first).alias("planted"))
-    flagged = set(read(workspace, "data/processed/theme_alerts.parquet").filter("flagged")["topic_id"].to_list())
-    holder = topics.filter(pl.col("planted") == emerging)["topic_id"].mode().to_list()
-    assert len(holder) == 1 and holder[0] in flagged, (holder, flagged)
-    for topic_id in flagged:
-        planted = topics.filter(pl.col("topic_id") == topic_id)["planted"]
-        assert planted.mode().to_list() == [emerging], (topic_id, planted.value_counts().to_dicts())
+    topics = read(workspace, "data/processed/topics.parquet")
+    flagged = read(workspace, "data/processed/theme_alerts.parquet").filter("flagged")["topic_id"].to_list()
+    primary = [truth["items"][f]["themes"][0] for f in topics["feedback_id"].to_list()]
+    found = alert_recovery(topics, flagged, primary, truth["emerging_theme"]["theme"])
+    assert found["holder_flagged"] and found["false_alerts"] == 0, found
+    assert found["recall"] >= 0.5, found
 
 
 def test_insights_and_complaints_and_churn_metrics(workspace: Path):

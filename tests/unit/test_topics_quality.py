@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from voc.topics.quality import label_set_recovery, majority_labels, presence_recovery
+from voc.topics.quality import alert_recovery, label_set_recovery, majority_labels, presence_recovery
 
 
 def test_majority_labels_maps_each_theme_to_its_commonest_label() -> None:
@@ -48,3 +48,21 @@ def test_presence_recovery_reads_each_items_themes_as_their_majority_label() -> 
     # found: a {bill, app}, b {app}, c {}: 3 hits of 3 found pairs and of 5 true pairs
     assert got == label_set_recovery([{"bill", "app"}, {"app"}, set()], truth)
     assert got["precision"] == 1.0 and got["recall"] == pytest.approx(3 / 5) and got["two_found"] == 0.5
+
+
+def test_alert_recovery_counts_false_alerts_and_the_emerging_theme_holder() -> None:
+    topics = pl.DataFrame({"feedback_id": list("abcdefg"), "topic_id": [0, 0, 0, 1, 1, 2, 2]})
+    primary = ["new", "new", "old", "new", "other", "other", "other"]
+    assert alert_recovery(topics, [0], primary, "new") == {
+        "flagged": 1, "false_alerts": 0, "holder_flagged": True, "recall": 2 / 3}
+    found = alert_recovery(topics, [1, 2], primary, "new")   # theme 1 is a tie, read as its first label, "new"
+    assert found == {"flagged": 2, "false_alerts": 1, "holder_flagged": False, "recall": 1 / 3}
+
+
+def test_alert_recovery_without_the_emerging_theme_or_alerts() -> None:
+    topics = pl.DataFrame({"feedback_id": ["a", "b"], "topic_id": [0, 1]})
+    found = alert_recovery(topics, [], ["old", None], "new")
+    assert found["flagged"] == 0 and found["false_alerts"] == 0 and found["holder_flagged"] is False
+    assert math.isnan(found["recall"])
+    with pytest.raises(ValueError, match="2 items but 1 planted"):
+        alert_recovery(topics, [], ["old"], "new")

@@ -106,3 +106,27 @@ def presence_recovery(topics: pl.DataFrame, presence: pl.DataFrame, primary: Seq
         if f in found and t in stands_for:
             found[f].add(stands_for[t])
     return label_set_recovery([found[f] for f in ids], truth)
+
+
+def alert_recovery(topics: pl.DataFrame, flagged: Sequence[int], primary: Sequence[str | None],
+                   emerging: str) -> dict[str, float | int | bool]:
+    """How the emerging-theme alerts match a planted emerging theme. ``topics``: each item's own theme
+    (feedback_id, topic_id), in the order of ``primary`` (its first planted theme; None for none); ``flagged``:
+    the themes that raised an alert. Each theme is read as the planted theme most of its items carry
+    (``majority_labels``). Returns ``flagged`` (themes flagged), ``false_alerts`` (flagged themes that stand for
+    another planted theme), ``holder_flagged`` (whether the theme holding most of the emerging theme's items is
+    flagged; False when no item carries it) and ``recall`` (share of those items that sit in a flagged theme;
+    NaN when none)."""
+    ids = topics["topic_id"].to_list()
+    if len(ids) != len(primary):
+        raise ValueError(f"alert_recovery: {len(ids)} items but {len(primary)} planted themes")
+    stands_for = majority_labels(ids, primary)
+    flagged = {int(t) for t in flagged}
+    holders = Counter(t for t, p in zip(ids, primary, strict=True) if p == emerging)
+    n_emerging = sum(holders.values())
+    return {
+        "flagged": len(flagged),
+        "false_alerts": sum(stands_for.get(t) != emerging for t in flagged),
+        "holder_flagged": bool(holders) and holders.most_common(1)[0][0] in flagged,
+        "recall": sum(n for t, n in holders.items() if t in flagged) / n_emerging if n_emerging else float("nan"),
+    }
