@@ -196,9 +196,21 @@ def _planted_alerts(root: Path, truth_path: Path) -> dict[str, Any] | None:
     truth = json.loads(truth_path.read_text())
     topics = pl.read_parquet(root / "data/processed/topics.parquet")
     flagged = pl.read_parquet(alerts_path).filter("flagged").sort("topic_id")
-    primary = [(truth["items"][f]["themes"] or [None])[0] for f in topics["feedback_id"].to_list()]
-    return {**alert_recovery(topics, flagged["topic_id"].to_list(), primary, truth["emerging_theme"]["theme"]),
-            "labels": flagged["topic_label"].to_list()}
+    emerging = truth["emerging_theme"]["theme"]
+    first = {f: (v["themes"] or [None])[0] for f, v in truth["items"].items()}
+    primary = [first[f] for f in topics["feedback_id"].to_list()]
+    themes = []     # each flagged theme's make-up: the emerging theme's share of its items in and before the window
+    for row in flagged.iter_rows(named=True):
+        ids = topics.filter(pl.col("topic_id") == row["topic_id"])["feedback_id"].to_list()
+        start = str(row["window_start"])
+        inside = [f for f in ids if truth["items"][f]["created_at"][:10] >= start]
+        before = [f for f in ids if truth["items"][f]["created_at"][:10] < start]
+        themes.append({"label": row["topic_label"], "items": len(ids), "items_in_window": len(inside),
+                       "lift": row["lift"], **{f"emerging_share_{k}": round(sum(first[f] == emerging for f in fs)
+                                                                           / len(fs), 4) if fs else None
+                                               for k, fs in (("in_window", inside), ("before", before))}})
+    return {**alert_recovery(topics, flagged["topic_id"].to_list(), primary, emerging),
+            "labels": flagged["topic_label"].to_list(), "flagged_themes": themes}
 
 
 def _scale_summary(args: argparse.Namespace, rows: dict[str, Any], metrics: dict[str, Any],
