@@ -12,7 +12,7 @@ into an empty folder, plus loading), texts per second on each corpus, mean and m
 to the default one, and the AMI of our topic model (params.yaml topics:, ``--seeds`` seeded UMAP layouts and
 fits, 42 on) against the corpus labels on that backend's embeddings, with its change from the default paired
 by seed. One fit is not enough: vectors equal to six decimals (float32 against float64) moved one seed's AMI
-by up to 0.07, as another UMAP layout does. The machine is shared: the 1-minute load average is recorded
+by up to 0.075, as another UMAP layout does. The machine is shared: the 1-minute load average is recorded
 before and after every timing. Writes benchmarks/results/embed.json.
 """
 

@@ -20,7 +20,8 @@ benchmarks/ingest.py) and runs the stage CLIs one by one under ``/usr/bin/time``
 the peak resident memory of each stage's process. The machine may be shared: the 1-minute load average is
 recorded next to every timing. Once the topics stage has run, its alerts are read against the generated
 sample's planted emerging theme (``planted_emerging_theme_alerts``: false alerts, whether the theme holding
-most of its items was flagged, the share of its items in flagged themes, the flagged labels).
+most of its items was flagged, the share of its items in flagged themes, and each flagged theme's label,
+lift and make-up in and before the alert window).
 """
 
 from __future__ import annotations
@@ -184,8 +185,9 @@ def _scale_key(args: argparse.Namespace) -> str:
 
 
 def _planted_alerts(root: Path, truth_path: Path) -> dict[str, Any] | None:
-    """The topics stage's alerts against the generated sample's planted emerging theme (``alert_recovery``)
-    and the labels of the themes flagged; None before the topics stage has run."""
+    """The topics stage's alerts against the generated sample's planted emerging theme (``alert_recovery``),
+    with each flagged theme's label, lift and make-up: its items in the alert window, and the emerging theme's
+    share of its items in and before that window. None before the topics stage has run."""
     import polars as pl
 
     from voc.topics.quality import alert_recovery
@@ -194,21 +196,24 @@ def _planted_alerts(root: Path, truth_path: Path) -> dict[str, Any] | None:
     if not alerts_path.exists():
         return None
     truth = json.loads(truth_path.read_text())
-    topics = pl.read_parquet(root / "data/processed/topics.parquet")
-    flagged = pl.read_parquet(alerts_path).filter("flagged").sort("topic_id")
     emerging = truth["emerging_theme"]["theme"]
     first = {f: (v["themes"] or [None])[0] for f, v in truth["items"].items()}
-    primary = [first[f] for f in topics["feedback_id"].to_list()]
-    themes = []     # each flagged theme's make-up: the emerging theme's share of its items in and before the window
+    day = {f: v["created_at"][:10] for f, v in truth["items"].items()}
+    topics = pl.read_parquet(root / "data/processed/topics.parquet")
+    flagged = pl.read_parquet(alerts_path).filter("flagged").sort("topic_id")
+
+    def emerging_share(ids: list[str]) -> float | None:
+        return round(sum(first[f] == emerging for f in ids) / len(ids), 4) if ids else None
+
+    themes = []
     for row in flagged.iter_rows(named=True):
         ids = topics.filter(pl.col("topic_id") == row["topic_id"])["feedback_id"].to_list()
-        start = str(row["window_start"])
-        inside = [f for f in ids if truth["items"][f]["created_at"][:10] >= start]
-        before = [f for f in ids if truth["items"][f]["created_at"][:10] < start]
-        themes.append({"label": row["topic_label"], "items": len(ids), "items_in_window": len(inside),
-                       "lift": row["lift"], **{f"emerging_share_{k}": round(sum(first[f] == emerging for f in fs)
-                                                                           / len(fs), 4) if fs else None
-                                               for k, fs in (("in_window", inside), ("before", before))}})
+        inside = [f for f in ids if day[f] >= str(row["window_start"])]
+        before = [f for f in ids if day[f] < str(row["window_start"])]
+        themes.append({"label": row["topic_label"], "lift": row["lift"], "items": len(ids),
+                       "items_in_window": len(inside), "emerging_share_in_window": emerging_share(inside),
+                       "emerging_share_before": emerging_share(before)})
+    primary = [first[f] for f in topics["feedback_id"].to_list()]
     return {**alert_recovery(topics, flagged["topic_id"].to_list(), primary, emerging),
             "labels": flagged["topic_label"].to_list(), "flagged_themes": themes}
 
