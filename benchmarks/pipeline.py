@@ -186,10 +186,12 @@ def _scale_key(args: argparse.Namespace) -> str:
 
 def _planted_alerts(root: Path, truth_path: Path) -> dict[str, Any] | None:
     """The topics stage's alerts against the generated sample's planted emerging theme (``alert_recovery``),
-    with each flagged theme's label, lift and make-up: its items in the alert window, and the emerging theme's
-    share of its items in and before that window. None before the topics stage has run."""
-    import polars as pl
-
+    with each flagged theme's label, lift and make-up. The make-up is read from the membership the alert counts
+    (``theme_presence`` with ``item_theme="fallback"``: the themes an item's sentences mention, its own theme
+    only where none is): the theme's items in and before the alert window, the share of them that carry the
+    emerging theme in the truth, and how many of those in the window carry the theme only through a sentence
+    mention (their own theme, in topics.parquet, is another). None before the topics stage has run."""
+    from voc.topics.mentions import theme_presence
     from voc.topics.quality import alert_recovery
 
     alerts_path = root / "data/processed/theme_alerts.parquet"
@@ -198,21 +200,29 @@ def _planted_alerts(root: Path, truth_path: Path) -> dict[str, Any] | None:
     truth = json.loads(truth_path.read_text())
     emerging = truth["emerging_theme"]["theme"]
     first = {f: (v["themes"] or [None])[0] for f, v in truth["items"].items()}
+    carries = {f for f, v in truth["items"].items() if emerging in v["themes"]}
     day = {f: v["created_at"][:10] for f, v in truth["items"].items()}
     topics = pl.read_parquet(root / "data/processed/topics.parquet")
+    mentions_path = root / "data/processed/theme_mentions.parquet"
+    mentions = pl.read_parquet(mentions_path) if mentions_path.exists() else None
+    presence = theme_presence(topics, mentions, item_theme="fallback")
+    own = dict(zip(topics["feedback_id"].to_list(), topics["topic_id"].to_list(), strict=True))
     flagged = pl.read_parquet(alerts_path).filter("flagged").sort("topic_id")
 
     def emerging_share(ids: list[str]) -> float | None:
-        return round(sum(first[f] == emerging for f in ids) / len(ids), 4) if ids else None
+        return round(sum(f in carries for f in ids) / len(ids), 4) if ids else None
 
     themes = []
     for row in flagged.iter_rows(named=True):
-        ids = topics.filter(pl.col("topic_id") == row["topic_id"])["feedback_id"].to_list()
+        ids = presence.filter(pl.col("topic_id") == row["topic_id"])["feedback_id"].to_list()
         inside = [f for f in ids if day[f] >= str(row["window_start"])]
         before = [f for f in ids if day[f] < str(row["window_start"])]
+        by_mention = [f for f in inside if own[f] != row["topic_id"]]
         themes.append({"label": row["topic_label"], "lift": row["lift"], "items": len(ids),
                        "items_in_window": len(inside), "emerging_share_in_window": emerging_share(inside),
-                       "emerging_share_before": emerging_share(before)})
+                       "emerging_share_before": emerging_share(before),
+                       "in_window_by_mention_only": len(by_mention),
+                       "emerging_share_by_mention_only": emerging_share(by_mention)})
     primary = [first[f] for f in topics["feedback_id"].to_list()]
     return {**alert_recovery(topics, flagged["topic_id"].to_list(), primary, emerging),
             "labels": flagged["topic_label"].to_list(), "flagged_themes": themes}
@@ -248,8 +258,10 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     stages = args.stages.split(",")
     key = _scale_key(args)
     with tempfile.TemporaryDirectory(prefix="voc-scale-") as tmp:
-        root = Path(tmp)
-        (root / "data").mkdir()
+        root = Path(args.keep) if args.keep else Path(tmp)
+        if args.keep and root.exists():
+            raise SystemExit(f"--keep {root}: the folder exists; give a new one")
+        (root / "data").mkdir(parents=True)
         (root / "data" / "raw").symlink_to(cached / "data" / "raw")
         params = yaml.safe_load((REPO / "params.yaml").read_text())
         params["embed"]["backend"] = args.backend
@@ -293,6 +305,8 @@ def main() -> None:
     s.add_argument("--stages", default=DEFAULT_STAGES)
     s.add_argument("--unit", default="item", choices=("item", "sentence"),
                    help="topics.unit: themes fitted on the items or on their sentences")
+    s.add_argument("--keep", default=None,
+                   help="run in this new folder and keep it (its data/ for inspection) instead of a temp folder")
     args = parser.parse_args()
     result = run_append(args) if args.mode == "append" else run_scale(args)
     _save("append" if args.mode == "append" else _scale_key(args), result)

@@ -164,7 +164,7 @@ def main() -> None:
         shares = pl.concat([theme_shares(assigned, groups, by=c, presence=presence)
                             for c in ("channel", "plan", "region")])
         write_parquet(shares, root / "data/processed/topics_by_segment.parquet")
-        alerts = detect_emerging_themes(presence, feedback, config=cfg.alerts)
+        alerts = detect_emerging_themes(presence, feedback, config=cfg.alerts, filed=assigned)
         write_parquet(alerts, root / "data/processed/theme_alerts.parquet")
         save_topic_model(result.model, ThemeIndex(unit_matrix, unit_topics, info), root / "data/models/topic_model")
         write_parquet(stable.registry.with_columns(pl.lit(cfg.unit).alias("unit")), reg_path)
@@ -188,7 +188,8 @@ def main() -> None:
                 "npmi": round(npmi_coherence(words, docs), 4),
                 "diversity": round(topic_diversity(words), 4),
                 "n_alerts": int(alerts["flagged"].sum()),
-                "alerts_basis": "items per theme mentioned" if mentions is not None else "items per item theme",
+                "alerts_basis": ("items per theme mentioned" if mentions is not None else "items per item theme")
+                + (", confirmed by the filed themes" if cfg.alerts.confirm_filed else ""),
                 "taxonomy_unapplied": unapplied,
                 "mentions": mention_stats,
             },

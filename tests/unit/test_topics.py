@@ -112,3 +112,30 @@ def test_alerts_count_items_per_theme_when_an_item_carries_several_themes():
     t0_single = single.filter(pl.col("topic_id") == 0).row(0, named=True)
     assert t0["window_count"] == t0_single["window_count"] + extra.height
     assert t0["window_share"] > t0_single["window_share"]
+
+
+def test_a_rise_carried_only_by_sentence_mentions_is_not_an_alert_when_confirmed_by_filed_themes():
+    """The 300k model2vec case: the emerging theme's "please roll it back." matched a data-rollover theme's
+    centroid, so that theme rose by mentions while the items filed under it did not."""
+    from voc.topics import AlertsConfig, detect_emerging_themes
+
+    filed, feedback = _alert_frames(rising_in_window=2)
+    late = feedback.filter(pl.col("created_at").dt.date() >= dt.date(2025, 9, 16))["feedback_id"]
+    rising = filed.filter(pl.col("topic_id").eq(2) & pl.col("feedback_id").is_in(late.implode()))["feedback_id"]
+    steady = filed.filter(pl.col("topic_id") == 0)["feedback_id"].gather_every(60)   # a stable trickle
+    mentioned = pl.DataFrame({"feedback_id": pl.concat([rising, steady]), "topic_id": 3, "topic_label": "t3"},
+                             schema_overrides={"topic_id": pl.Int32})
+    presence = pl.concat([filed, mentioned])
+
+    unconfirmed = detect_emerging_themes(presence, feedback, config=AlertsConfig(confirm_filed=False), filed=filed)
+    assert unconfirmed.filter("flagged")["topic_id"].to_list() == [2, 3]
+    alerts = detect_emerging_themes(presence, feedback, config=AlertsConfig(), filed=filed)
+    assert alerts.filter("flagged")["topic_id"].to_list() == [2]
+    t3 = alerts.filter(pl.col("topic_id") == 3).row(0, named=True)
+    assert t3["lift"] >= 2 and t3["filed_window_count"] == 0 and t3["filed_p_value"] == 1.0
+    t2 = alerts.filter(pl.col("topic_id") == 2).row(0, named=True)
+    assert t2["filed_window_count"] == t2["window_count"] and t2["filed_lift"] == t2["lift"]
+    # without the filed themes there is nothing to confirm by: the columns are null and do not gate
+    plain = detect_emerging_themes(presence, feedback, config=AlertsConfig())
+    assert plain.filter("flagged")["topic_id"].to_list() == [2, 3]
+    assert plain["filed_lift"].null_count() == plain.height
