@@ -258,7 +258,7 @@ def run_scale(args: argparse.Namespace) -> dict[str, Any]:
     stages = args.stages.split(",")
     key = _scale_key(args)
     with tempfile.TemporaryDirectory(prefix="voc-scale-") as tmp:
-        root = Path(args.keep) if args.keep else Path(tmp)
+        root = Path(args.keep).resolve() if args.keep else Path(tmp)
         if args.keep and root.exists():
             raise SystemExit(f"--keep {root}: the folder exists; give a new one")
         (root / "data").mkdir(parents=True)

@@ -119,22 +119,35 @@ def test_a_rise_carried_only_by_sentence_mentions_is_not_an_alert_when_confirmed
     centroid, so that theme rose by mentions while the items filed under it did not."""
     from voc.topics import AlertsConfig, detect_emerging_themes
 
-    filed, feedback = _alert_frames(rising_in_window=2)
-    late = feedback.filter(pl.col("created_at").dt.date() >= dt.date(2025, 9, 16))["feedback_id"]
-    rising = filed.filter(pl.col("topic_id").eq(2) & pl.col("feedback_id").is_in(late.implode()))["feedback_id"]
-    steady = filed.filter(pl.col("topic_id") == 0)["feedback_id"].gather_every(60)   # a stable trickle
-    mentioned = pl.DataFrame({"feedback_id": pl.concat([rising, steady]), "topic_id": 3, "topic_label": "t3"},
-                             schema_overrides={"topic_id": pl.Int32})
-    presence = pl.concat([filed, mentioned])
+    filed, feedback = _alert_frames(rising_in_window=3)
+    # theme 3 holds one filed item a day throughout (taken from theme 1): steady
+    first_t1 = filed.filter(pl.col("topic_id") == 1).with_row_index("k").filter(pl.col("k") % 2 == 0)["feedback_id"]
+    filed = filed.with_columns(pl.when(pl.col("feedback_id").is_in(first_t1.implode())).then(pl.lit(3, pl.Int32))
+                               .otherwise(pl.col("topic_id")).alias("topic_id"))
+    filed = filed.with_columns(pl.format("t{}", pl.col("topic_id")).alias("topic_label"))
+    late = feedback.filter(pl.col("created_at").dt.date() >= dt.date(2025, 9, 16))
+    # items no theme was filed for (-1) that mention theme 0: the two readings' totals differ
+    unfiled = late.head(40).with_columns(pl.format("u{}", pl.col("feedback_id")).alias("feedback_id"))
+    feedback = pl.concat([feedback, unfiled])
+    filed = pl.concat([filed, unfiled.select("feedback_id", pl.lit(-1, pl.Int32).alias("topic_id"),
+                                             pl.lit("outliers").alias("topic_label"))])
+    rising = filed.filter(pl.col("topic_id").eq(2) & pl.col("feedback_id").is_in(late["feedback_id"].implode()))
+    mentioned = pl.concat([
+        rising.with_columns(pl.lit(3, pl.Int32).alias("topic_id"), pl.lit("t3").alias("topic_label")),
+        unfiled.select("feedback_id", pl.lit(0, pl.Int32).alias("topic_id"), pl.lit("t0").alias("topic_label")),
+    ])
+    presence = pl.concat([filed.filter(pl.col("topic_id") >= 0), mentioned])
 
     unconfirmed = detect_emerging_themes(presence, feedback, config=AlertsConfig(confirm_filed=False), filed=filed)
     assert unconfirmed.filter("flagged")["topic_id"].to_list() == [2, 3]
     alerts = detect_emerging_themes(presence, feedback, config=AlertsConfig(), filed=filed)
     assert alerts.filter("flagged")["topic_id"].to_list() == [2]
     t3 = alerts.filter(pl.col("topic_id") == 3).row(0, named=True)
-    assert t3["lift"] >= 2 and t3["filed_window_count"] == 0 and t3["filed_p_value"] == 1.0
+    assert t3["lift"] >= 2 and t3["filed_window_count"] >= 20 and t3["filed_lift"] < 1
+    assert t3["filed_window_count"] < t3["window_count"]
     t2 = alerts.filter(pl.col("topic_id") == 2).row(0, named=True)
-    assert t2["filed_window_count"] == t2["window_count"] and t2["filed_lift"] == t2["lift"]
+    # same items, but the filed totals leave out the 40 unfiled items: a larger share, a larger lift
+    assert t2["filed_window_count"] == t2["window_count"] and t2["filed_lift"] > t2["lift"]
     # without the filed themes there is nothing to confirm by: the columns are null and do not gate
     plain = detect_emerging_themes(presence, feedback, config=AlertsConfig())
     assert plain.filter("flagged")["topic_id"].to_list() == [2, 3]
