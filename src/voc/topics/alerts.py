@@ -56,21 +56,28 @@ ALERT_SCHEMA = {
 }
 
 
-def _rise(count: int, b_count: int, w_total: int, b_total: int) -> tuple[float, float, float]:
-    """Expected window count from the baseline share, the lift and the one-sided Poisson p-value."""
+def _rise(count: int, b_count: int, w_total: int, b_total: int, *, config: AlertsConfig,
+          n_themes: int) -> tuple[float, float, float, bool]:
+    """Expected window count from the baseline share, the lift, the one-sided Poisson p-value, and whether the
+    rise passes: enough items, a large enough lift, significant after Bonferroni over ``n_themes``."""
     # Add-half smoothing keeps a theme that was absent from the baseline testable instead of infinite.
     b_share = (b_count + 0.5) / (b_total + 1.0)
     expected = b_share * w_total
     p = float(stats.poisson.sf(count - 1, expected)) if count > 0 else 1.0
     lift = (count / w_total) / b_share if w_total else 0.0
-    return expected, lift, p
+    passes = w_total > 0 and count >= config.min_volume and lift >= config.min_lift and p * n_themes < config.alpha
+    return expected, lift, p, passes
 
 
-def _window_counts(assigned: pl.DataFrame, days: pl.DataFrame, w_start: dt.date, end: dt.date,
+def _dated(assigned: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
+    """One row per (item, theme) with the item's day; outliers (-1) and undated items left out."""
+    return assigned.filter(pl.col("topic_id") >= 0).unique(["feedback_id", "topic_id"]).join(days, on="feedback_id")
+
+
+def _window_counts(joined: pl.DataFrame, w_start: dt.date, end: dt.date,
                    b_start: dt.date) -> tuple[pl.DataFrame, int, int]:
-    """Per theme: its items in the window and in the baseline (columns topic_id, window_count, baseline_count),
-    with the distinct items of each period."""
-    joined = assigned.filter(pl.col("topic_id") >= 0).unique(["feedback_id", "topic_id"]).join(days, on="feedback_id")
+    """Per theme of ``joined`` (``_dated``): its items in the window and in the baseline (columns topic_id,
+    window_count, baseline_count), with the distinct items of each period."""
     window = joined.filter(pl.col("day").is_between(w_start, end))
     baseline = joined.filter((pl.col("day") >= b_start) & (pl.col("day") < w_start))
     counts = (
@@ -101,36 +108,32 @@ def detect_emerging_themes(
     only when that test passes too. Without ``filed`` those columns are null and do not gate.
     """
     days = feedback.select("feedback_id", pl.col("created_at").dt.date().alias("day"))
-    present = assigned.filter(pl.col("topic_id") >= 0).join(days, on="feedback_id")
-    if present.height == 0:
+    joined = _dated(assigned, days)
+    if joined.height == 0:
         return pl.DataFrame(schema=ALERT_SCHEMA)
-    end = end or present["day"].max()
+    end = end or joined["day"].max()
     assert isinstance(end, dt.date)
     w_start = end - dt.timedelta(days=config.window_days - 1)
     b_start = w_start - dt.timedelta(days=config.baseline_days)
-    counts, w_total, b_total = _window_counts(assigned, days, w_start, end, b_start)
-    labels = present.select("topic_id", "topic_label").unique("topic_id")
+    counts, w_total, b_total = _window_counts(joined, w_start, end, b_start)
+    labels = joined.select("topic_id", "topic_label").unique("topic_id")
     table = labels.join(counts, on="topic_id", how="left").fill_null(0)
     if filed is not None:
-        f_counts, f_w_total, f_b_total = _window_counts(filed.select("feedback_id", "topic_id"), days, w_start, end,
-                                                        b_start)
+        f_counts, f_w_total, f_b_total = _window_counts(_dated(filed.select("feedback_id", "topic_id"), days),
+                                                        w_start, end, b_start)
         table = table.join(f_counts.rename({"window_count": "filed_count", "baseline_count": "filed_baseline"}),
                            on="topic_id", how="left").fill_null(0)
     n_themes = labels.height
     rows = []
     for r in table.iter_rows(named=True):
         wc, bc = int(r["window_count"]), int(r["baseline_count"])
-        expected, lift, p = _rise(wc, bc, w_total, b_total)
-        flagged = bool(
-            w_total > 0 and wc >= config.min_volume and lift >= config.min_lift and p * n_themes < config.alpha
-        )
+        expected, lift, p, flagged = _rise(wc, bc, w_total, b_total, config=config, n_themes=n_themes)
         f_wc = f_lift = f_p = None
         if filed is not None:
             f_wc = int(r["filed_count"])
-            _, f_lift, f_p = _rise(f_wc, int(r["filed_baseline"]), f_w_total, f_b_total)
-            if config.confirm_filed:
-                flagged = flagged and f_wc >= config.min_volume and f_lift >= config.min_lift and \
-                    f_p * n_themes < config.alpha
+            _, f_lift, f_p, f_passes = _rise(f_wc, int(r["filed_baseline"]), f_w_total, f_b_total, config=config,
+                                             n_themes=n_themes)
+            flagged = flagged and (f_passes or not config.confirm_filed)
         rows.append({
             "topic_id": r["topic_id"], "topic_label": r["topic_label"], "window_start": w_start, "window_end": end,
             "window_count": wc, "window_total": w_total, "window_share": wc / w_total if w_total else 0.0,
