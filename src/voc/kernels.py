@@ -22,7 +22,15 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
-PORTABLE: dict[str, str] = {"NUMBA_CPU_NAME": "haswell", "OPENBLAS_CORETYPE": "Haswell"}
+# LLVM's Haswell features (X86.td), named one by one: numba hands LLVM the *host's* features unless
+# NUMBA_CPU_FEATURES says otherwise, even with NUMBA_CPU_NAME set (numba.core.codegen._get_host_cpu_features), so
+# on an AVX-512 CPU "haswell" alone still compiled AVX-512 code, and another CPU's extras (sha, sse4a) rode along
+HASWELL_FEATURES = ",".join(f"+{f}" for f in (
+    "64bit", "avx", "avx2", "bmi", "bmi2", "cmov", "cx16", "cx8", "ermsb", "f16c", "fma", "fsgsbase", "fxsr", "invpcid",
+    "lzcnt", "mmx", "movbe", "pclmul", "popcnt", "rdrnd", "sahf", "sse", "sse2", "sse3", "sse4.1", "sse4.2", "ssse3",
+    "x87", "xsave", "xsaveopt"))
+PORTABLE: dict[str, str] = {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": HASWELL_FEATURES,
+                            "OPENBLAS_CORETYPE": "Haswell"}
 # numpy 2.x's dispatch targets above AVX2 (numpy._core._multiarray_umath.__cpu_dispatch__), off where present
 NUMPY_ABOVE_AVX2 = "X86_V4 AVX512_ICL AVX512_SPR"
 REQUIRED_FLAGS = frozenset({"avx2", "fma"})

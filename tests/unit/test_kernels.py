@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from voc.kernels import NUMPY_ABOVE_AVX2, PORTABLE, cpu_flags, hold_cpu_kernels, portable_settings
+from voc.kernels import HASWELL_FEATURES, NUMPY_ABOVE_AVX2, PORTABLE, cpu_flags, hold_cpu_kernels, portable_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 AVX2 = frozenset({"sse4_2", "avx", "avx2", "fma"})
@@ -51,8 +51,10 @@ def test_holding_overrides_what_the_environment_had():
 
 
 def test_a_process_that_loaded_numpy_is_left_as_it_is():
+    import numpy  # noqa: F401  (loaded here, so the test does not depend on another test file having done it)
+
     before = dict(os.environ)
-    assert hold_cpu_kernels() == {}          # this test process imported numpy long ago
+    assert hold_cpu_kernels() == {}          # this test process has imported numpy
     assert dict(os.environ) == before
 
 
@@ -60,9 +62,11 @@ _PROBE = """
 import json
 import pipelines  # noqa: F401  (holds the kernels, as `python -m pipelines.<stage>` does)
 import numba.core.config
+from numba.core.registry import cpu_target
 from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 from voc.embedding import cpu_signature
-print(json.dumps({"numba": numba.core.config.CPU_NAME,
+_, name, features = cpu_target.target_context.codegen().magic_tuple()   # what numba hands LLVM
+print(json.dumps({"numba": numba.core.config.CPU_NAME, "llvm_cpu": name, "llvm_features": features,
                   "numpy": [f for f in __cpu_dispatch__ if __cpu_features__[f]],
                   "kernels": cpu_signature()["kernels"]}))
 """
@@ -77,6 +81,9 @@ def test_a_stage_process_runs_the_portable_target():
                           check=True)
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen["numba"] == "haswell" and seen["kernels"] == "portable"
+    # the features too: with the name alone numba passed this CPU's own (AVX-512 where it has it) to LLVM
+    assert seen["llvm_cpu"] == "haswell" and seen["llvm_features"] == HASWELL_FEATURES
+    assert "avx512" not in seen["llvm_features"]
     assert not {"X86_V4", "AVX512_ICL", "AVX512_SPR"} & set(seen["numpy"])
     native = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, env={**env, "VOC_CPU_KERNELS": "native"},
                             capture_output=True, text=True, check=True)
