@@ -87,12 +87,15 @@ if not scope.is_all:
                  "not this segment/period.</i></p>"))
 if "theme_alerts" in frames:
     alerts = rp.emerging_themes(frames["theme_alerts"])
+    headers = {"topic_label": "Theme", "window_count": "Items mentioning it (latest window)",
+               "window_pct": "Share now (% of items)", "baseline_pct": "Usual share (%)", "lift": "Lift (×)",
+               "filed_lift": "Lift among items filed there (×)", "p_value": "p-value"}
     display(HTML(rp.html_table(
         alerts,
-        columns={"topic_label": "Theme", "window_count": "Items mentioning it (latest window)",
-                 "window_pct": "Share now (% of items)", "baseline_pct": "Usual share (%)", "lift": "Lift (×)", "p_value": "p-value"},
+        columns={c: h for c, h in headers.items() if c in alerts.columns},   # filed_lift: newer tables only
         formats={"window_pct": lambda v: f"{v:.1f}", "baseline_pct": lambda v: f"{v:.1f}",
-                 "lift": lambda v: f"{v:.1f}", "p_value": lambda v: f"{v:.3g}"},
+                 "lift": lambda v: f"{v:.1f}", "filed_lift": lambda v: "–" if v is None else f"{v:.1f}",
+                 "p_value": lambda v: f"{v:.3g}"},
         caption=(f"{alerts.height} of {frames['theme_alerts'].height} themes flagged as emerging"
                  if alerts.height else "No theme is growing unusually fast: nothing flagged"),
     )))

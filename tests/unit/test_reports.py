@@ -269,6 +269,9 @@ def test_emerging_themes_keeps_flagged_by_lift() -> None:
     out = rp.emerging_themes(frame)
     assert out["topic_label"].to_list() == ["b", "a"]
     assert out["window_pct"].to_list() == pytest.approx([30.0, 10.0])
+    assert "filed_lift" not in out.columns             # a table written before the filed reading: left out
+    filed = rp.emerging_themes(frame.with_columns(pl.Series("filed_lift", [2.5, 4.0, 0.9])))
+    assert filed["filed_lift"].to_list() == [4.0, 2.5]
 
 
 def test_safety_check_finds_pii_in_visible_text_only() -> None:

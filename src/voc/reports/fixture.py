@@ -288,6 +288,7 @@ def build_fixture_frames(*, seed: int) -> tuple[dict[str, pl.DataFrame], dict[st
     ).with_columns(
         (pl.col("window_share") / pl.col("baseline_share")).alias("lift"),
         pl.when(pl.col("topic_id") == 3).then(0.001).otherwise(0.4).alias("p_value"),
+        pl.when(pl.col("topic_id") == 3).then(3.5).otherwise(1.0).alias("filed_lift"),  # the rise among filed items
         (pl.col("topic_id") == 3).alias("flagged"),
     ).sort("topic_id")
     follow_up = (churn_scores.sort("churn_probability", descending=True).head(4)

@@ -97,13 +97,17 @@ def churn_risk_summary(churn_scores: pl.DataFrame, *, threshold: float) -> tuple
 
 
 def emerging_themes(theme_alerts: pl.DataFrame) -> pl.DataFrame:
-    """The flagged themes of ``theme_alerts`` (share now vs baseline), largest lift first; shares in %."""
+    """The flagged themes of ``theme_alerts`` (share now vs baseline), largest lift first; shares in %.
+
+    ``filed_lift`` (the same rise counted among the items filed under the theme, which the topics stage also
+    requires with ``topics.alerts.confirm_filed``) is kept when the table has it."""
+    filed = ["filed_lift"] if "filed_lift" in theme_alerts.columns else []
     return (
         theme_alerts.filter(pl.col("flagged").fill_null(False))
         .sort(["lift", "topic_id"], descending=[True, False], nulls_last=True)
         .with_columns((100 * pl.col("window_share")).alias("window_pct"),
                       (100 * pl.col("baseline_share")).alias("baseline_pct"))
-        .select("topic_label", "window_count", "window_pct", "baseline_pct", "lift", "p_value")
+        .select("topic_label", "window_count", "window_pct", "baseline_pct", "lift", *filed, "p_value")
     )
 
 
