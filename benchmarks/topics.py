@@ -555,7 +555,7 @@ def main() -> None:
         add_vocab_ours(ds, cfg)
         if name == "sample":
             sample_sentences(ds, cfg, embedder)
-            ds["mentions_min_similarity"] = cfg.mentions.min_similarity
+            ds["mentions_min_similarity"] = cfg.mentions.bar("sentence-transformers")   # the encoder used here
         ks = sorted({len(set(v) - {None}) for v in ds["labels"].values()})
         other = "none" if cfg.merge == "silhouette" else "silhouette"
         alt = f"ours_merge_{other}"

@@ -88,7 +88,8 @@ def _mention_stats(sentences: pl.DataFrame, mentions: pl.DataFrame, n_items: int
 
 
 def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: np.ndarray, topics: np.ndarray,
-              info: pl.DataFrame, embedder: Embedder) -> tuple[pl.DataFrame | None, dict[str, object] | None]:
+              info: pl.DataFrame, embedder: Embedder,
+              backend: str) -> tuple[pl.DataFrame | None, dict[str, object] | None]:
     """Theme mentions per sentence (data/processed/theme_mentions.parquet) of item-level themes: each sentence
     takes the nearest theme centroid when it is close enough.
 
@@ -101,10 +102,11 @@ def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: n
                       root / "data/processed/theme_mentions.parquet")
         return None, None
     vectors, n_embedded = _sentence_vectors(root, mcfg, sentences, embedder)
-    ids, sim = nearest_themes(vectors, theme_centroids(matrix, topics), min_similarity=mcfg.min_similarity)
+    ids, sim = nearest_themes(vectors, theme_centroids(matrix, topics), min_similarity=mcfg.bar(backend))
     mentions = build_mentions(sentences, ids, sim, info, sentiment=vader_scores(sentences["sentence"].to_list()))
     write_parquet(mentions, root / "data/processed/theme_mentions.parquet")
-    return mentions, _mention_stats(sentences, mentions, docs_frame.height, n_embedded)
+    return mentions, {**_mention_stats(sentences, mentions, docs_frame.height, n_embedded),
+                      "min_similarity": mcfg.bar(backend)}
 
 
 def main() -> None:
@@ -151,7 +153,8 @@ def main() -> None:
             topics, info = items_from_mentions(emb["feedback_id"], mentions, info)
         else:
             topics = unit_topics
-            mentions, mention_stats = _mentions(root, cfg, docs_frame, matrix, topics, info, embedder)
+            mentions, mention_stats = _mentions(root, cfg, docs_frame, matrix, topics, info, embedder,
+                                                    ecfg.backend)
         assigned = assign_topics(emb["feedback_id"], topics, info)
         write_parquet(assigned, root / "data/processed/topics.parquet")
         write_parquet(info, root / "data/processed/topic_info.parquet")

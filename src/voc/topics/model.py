@@ -13,8 +13,9 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -43,8 +44,26 @@ class MentionsConfig:
 
     enabled: bool = True
     min_words: int = 4            # a fragment with fewer words joins the previous sentence (or the next)
-    min_similarity: float = 0.4   # cosine to the nearest theme centroid a sentence needs to carry that theme
+    min_similarity: float = 0.5   # cosine to the nearest theme centroid a sentence needs to carry that theme
     batch_size: int = 128         # sentences per encoder batch
+    # the bar for encoders whose cosines run on another scale (model2vec's sit higher), by embed.backend
+    min_similarity_by_backend: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        from voc.embedding.base import BACKENDS
+
+        unknown = sorted(set(self.min_similarity_by_backend) - set(BACKENDS))
+        if unknown:
+            raise ValueError(f"params topics.mentions.min_similarity_by_backend: unknown backend(s) {unknown}; "
+                             f"expected some of {list(BACKENDS)}")
+        for name, bar in {"min_similarity": self.min_similarity, **self.min_similarity_by_backend}.items():
+            if not -1.0 <= bar <= 1.0:
+                raise ValueError(f"params topics.mentions: the bar for {name} is a cosine, between -1 and 1; "
+                                 f"got {bar}")
+
+    def bar(self, backend: str) -> float:
+        """The cosine a sentence needs to carry a theme when the vectors come from ``backend``."""
+        return float(self.min_similarity_by_backend.get(backend, self.min_similarity))
 
 
 @dataclass(frozen=True)
