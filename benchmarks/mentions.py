@@ -112,7 +112,6 @@ def main() -> None:
     item_ids = ds["sentences"]["feedback_id"].to_numpy()
     own = dict(zip(ds["feedback_ids"].to_list(), topics.tolist(), strict=True))
     item_topics = np.array([own[f] for f in item_ids])
-    floor = FLOOR
     rows: dict[str, Any] = {}
     for bar in GLOBAL_BARS:
         rows[f"global_{bar}"] = score(ds, items, nearest_themes(vectors, centroids, min_similarity=bar)[0], stands)
@@ -122,7 +121,7 @@ def main() -> None:
     best = ids[np.argmax(sims, axis=1)]
     order = np.sort(sims, axis=1)
     for q in QUANTILES:
-        bars = theme_bars(vectors, item_topics, item_ids, centroids, quantile=q, floor=floor)
+        bars = theme_bars(vectors, item_topics, item_ids, centroids, quantile=q, floor=FLOOR)
         values = np.array(list(bars.values()))
         assigned = np.where(order[:, -1] >= np.array([bars[int(t)] for t in best]), best, -1)
         rows[f"theme_quantile_{q}"] = {
@@ -132,7 +131,7 @@ def main() -> None:
         log.info("theme quantile %.2f: %s", q, rows[f"theme_quantile_{q}"])
     margin = order[:, -1] - order[:, -2]
     for m in MARGINS:
-        assigned = np.where((order[:, -1] >= floor) & (margin >= m), best, -1)
+        assigned = np.where((order[:, -1] >= FLOOR) & (margin >= m), best, -1)
         rows[f"margin_{m}"] = score(ds, items, assigned, stands)
         log.info("margin %.2f: %s", m, rows[f"margin_{m}"])
     key = f"{backend}_{len(ds['texts'])}"
@@ -140,7 +139,8 @@ def main() -> None:
         "command": " ".join(["python benchmarks/mentions.py", *sys.argv[1:]]),
         "workspace": "the repository's (make report)" if root == ROOT else "a scale workspace (--keep)",
         "n_items": len(ds["texts"]), "n_sentences": int(vectors.shape[0]), "n_themes": len(centroids),
-        "floor": floor, "stage_min_similarity": cfg.mentions.bar(backend), "seconds": round(time.perf_counter() - start, 1), "bars": rows,
+        "floor": FLOOR, "stage_min_similarity": cfg.mentions.bar(backend),
+        "seconds": round(time.perf_counter() - start, 1), "bars": rows,
     }
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     saved[key] = result

@@ -102,11 +102,11 @@ def _mentions(root: Path, cfg: TopicsConfig, docs_frame: pl.DataFrame, matrix: n
                       root / "data/processed/theme_mentions.parquet")
         return None, None
     vectors, n_embedded = _sentence_vectors(root, mcfg, sentences, embedder)
-    ids, sim = nearest_themes(vectors, theme_centroids(matrix, topics), min_similarity=mcfg.bar(backend))
+    bar = mcfg.bar(backend)
+    ids, sim = nearest_themes(vectors, theme_centroids(matrix, topics), min_similarity=bar)
     mentions = build_mentions(sentences, ids, sim, info, sentiment=vader_scores(sentences["sentence"].to_list()))
     write_parquet(mentions, root / "data/processed/theme_mentions.parquet")
-    return mentions, {**_mention_stats(sentences, mentions, docs_frame.height, n_embedded),
-                      "min_similarity": mcfg.bar(backend)}
+    return mentions, {**_mention_stats(sentences, mentions, docs_frame.height, n_embedded), "min_similarity": bar}
 
 
 def main() -> None:

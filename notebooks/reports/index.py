@@ -94,7 +94,7 @@ if "theme_alerts" in frames:
         alerts,
         columns={c: h for c, h in headers.items() if c in alerts.columns},   # filed_lift: newer tables only
         formats={"window_pct": lambda v: f"{v:.1f}", "baseline_pct": lambda v: f"{v:.1f}",
-                 "lift": lambda v: f"{v:.1f}", "filed_lift": lambda v: "–" if v is None else f"{v:.1f}",
+                 "lift": lambda v: f"{v:.1f}", "filed_lift": lambda v: f"{v:.1f}",
                  "p_value": lambda v: f"{v:.3g}"},
         caption=(f"{alerts.height} of {frames['theme_alerts'].height} themes flagged as emerging"
                  if alerts.height else "No theme is growing unusually fast: nothing flagged"),
