@@ -168,6 +168,8 @@ def test_reports_config_rejects_unknown_keys_and_reports() -> None:
         load_section({"reports": {"top_n_theme": 5}}, "reports", rp.ReportsConfig)
     with pytest.raises(ValueError, match="unknown report"):
         rp.ReportsConfig(reports=("index", "sales"))
+    with pytest.raises(ValueError, match=r"params reports\.workers must be 0 \(one per core\) or more, got -1"):
+        rp.ReportsConfig(workers=-1)
 
 
 def test_fixture_conforms_to_the_contract_and_is_deterministic(tmp_path: Path) -> None:

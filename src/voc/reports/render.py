@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +49,7 @@ class ReportsConfig:
     max_mb: float = 10.0
     segment: str = ""   # "" = everyone; "plan:premium", "region:EU", "channel:social"
     period: str = ""    # "" = all months; "YYYY-MM..YYYY-MM", both months included
+    workers: int = 0    # notebooks rendered at once, each in its own process; 0 = one per core
 
     def __post_init__(self) -> None:
         parse_scope(self.segment, self.period)  # a bad value fails here, naming the param
@@ -57,6 +60,8 @@ class ReportsConfig:
             raise ValueError(f"params reports.risk_threshold must be in (0, 1), got {self.risk_threshold}")
         if self.max_mb <= 0:
             raise ValueError(f"params reports.max_mb must be positive, got {self.max_mb}")
+        if self.workers < 0:
+            raise ValueError(f"params reports.workers must be 0 (one per core) or more, got {self.workers}")
         for name in ("top_n_themes", "top_n_customers", "verbatims_per_theme", "timeout_s", "top_n_timelines"):
             if getattr(self, name) < 1:
                 raise ValueError(f"params reports.{name} must be at least 1, got {getattr(self, name)}")
@@ -149,17 +154,36 @@ def render_reports(config: ReportsConfig, *, notebooks_dir: Path, output_dir: Pa
         "churn": {"top_n_customers": config.top_n_customers, "risk_threshold": config.risk_threshold},
         "complaints": {},
     }
-    written: dict[str, Path] = {}
+    jobs: dict[str, tuple[Path, Path, Path]] = {}
     for name in config.reports:
         notebook = notebooks_dir / f"{name}.ipynb"
         if not notebook.is_file():
             raise FileNotFoundError(f"{notebook}: report notebook not found")
-        executed = output_dir / "executed" / f"{name}.ipynb"
-        execute_report(notebook, executed, parameters={**parameters, **extra[name]},
-                       kernel_name=config.kernel_name, timeout_s=config.timeout_s, cwd=project_root)
-        html_path = output_dir / f"{name}.html"
-        size = export_html(executed, html_path)
+        jobs[name] = (notebook, output_dir / "executed" / f"{name}.ipynb", output_dir / f"{name}.html")
+    run = {name: dict(notebook=nb, executed=ex, html_path=html, parameters={**parameters, **extra[name]},
+                      kernel_name=config.kernel_name, timeout_s=config.timeout_s, cwd=project_root)
+           for name, (nb, ex, html) in jobs.items()}
+    workers = min(len(jobs), config.workers or len(os.sched_getaffinity(0)))
+    if workers <= 1:
+        sizes = {name: _render_one(**kwargs) for name, kwargs in run.items()}
+    else:   # each notebook has its own kernel; the pool only waits on them and exports (spawned: no fork of threads)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {name: pool.submit(_render_one, **kwargs) for name, kwargs in run.items()}
+            try:
+                sizes = {name: future.result() for name, future in futures.items()}
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    written: dict[str, Path] = {}
+    for name, (_, _, html_path) in jobs.items():
         check_report(name, html_path.read_text(encoding="utf-8"), max_bytes=int(config.max_mb * 1e6))
-        log.info("report %s: %s (%.1f MB)", name, html_path, size / 1e6)
+        log.info("report %s: %s (%.1f MB)", name, html_path, sizes[name] / 1e6)
         written[name] = html_path
     return written
+
+
+def _render_one(*, notebook: Path, executed: Path, html_path: Path, parameters: Mapping[str, Any], kernel_name: str,
+                timeout_s: int, cwd: Path) -> int:
+    """Execute one report notebook and export it; the HTML's size in bytes (module level: a pool runs it)."""
+    execute_report(notebook, executed, parameters=parameters, kernel_name=kernel_name, timeout_s=timeout_s, cwd=cwd)
+    return export_html(executed, html_path)
