@@ -136,8 +136,9 @@ def test_missing_input_fails_naming_the_file(fixture_root: Path, tmp_path: Path)
     broken = tmp_path / "root"
     shutil.copytree(fixture_root / "data", broken / "data", ignore=shutil.ignore_patterns("reports"))
     (broken / "data" / "processed" / "churn_scores.parquet").unlink()
+    # two reports on two workers: the error comes back from the pool's process whole, type and message
     with pytest.raises(PapermillExecutionError, match=r"churn_scores\.parquet: file not found"):
-        render_reports(ReportsConfig(reports=("churn",)), notebooks_dir=REPORT_NOTEBOOKS,
+        render_reports(ReportsConfig(reports=("complaints", "churn"), workers=2), notebooks_dir=REPORT_NOTEBOOKS,
                        output_dir=broken / "data" / "reports", interim_dir=broken / "data" / "interim",
                        processed_dir=broken / "data" / "processed", metrics_dir=broken / "data" / "metrics",
                        project_root=broken, currency="GBP")

@@ -7,8 +7,8 @@ import dataclasses
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -154,16 +154,15 @@ def render_reports(config: ReportsConfig, *, notebooks_dir: Path, output_dir: Pa
         "churn": {"top_n_customers": config.top_n_customers, "risk_threshold": config.risk_threshold},
         "complaints": {},
     }
-    jobs: dict[str, tuple[Path, Path, Path]] = {}
+    run: dict[str, dict[str, Any]] = {}
     for name in config.reports:
         notebook = notebooks_dir / f"{name}.ipynb"
         if not notebook.is_file():
             raise FileNotFoundError(f"{notebook}: report notebook not found")
-        jobs[name] = (notebook, output_dir / "executed" / f"{name}.ipynb", output_dir / f"{name}.html")
-    run = {name: dict(notebook=nb, executed=ex, html_path=html, parameters={**parameters, **extra[name]},
-                      kernel_name=config.kernel_name, timeout_s=config.timeout_s, cwd=project_root)
-           for name, (nb, ex, html) in jobs.items()}
-    workers = min(len(jobs), config.workers or len(os.sched_getaffinity(0)))
+        run[name] = dict(notebook=notebook, executed=output_dir / "executed" / f"{name}.ipynb",
+                         html_path=output_dir / f"{name}.html", parameters={**parameters, **extra[name]},
+                         kernel_name=config.kernel_name, timeout_s=config.timeout_s, cwd=project_root)
+    workers = min(len(run), config.workers or len(os.sched_getaffinity(0)))
     if workers <= 1:
         sizes = {name: _render_one(**kwargs) for name, kwargs in run.items()}
     else:   # each notebook has its own kernel; the pool only waits on them and exports (spawned: no fork of threads)
@@ -175,7 +174,8 @@ def render_reports(config: ReportsConfig, *, notebooks_dir: Path, output_dir: Pa
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     written: dict[str, Path] = {}
-    for name, (_, _, html_path) in jobs.items():
+    for name, kwargs in run.items():
+        html_path = kwargs["html_path"]
         check_report(name, html_path.read_text(encoding="utf-8"), max_bytes=int(config.max_mb * 1e6))
         log.info("report %s: %s (%.1f MB)", name, html_path, sizes[name] / 1e6)
         written[name] = html_path
