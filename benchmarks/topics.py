@@ -82,6 +82,7 @@ import polars as pl  # noqa: E402
 
 from voc.config import load_section, read_params  # noqa: E402
 from voc.embedding import embed_texts, embeddings_matrix, load_embedder  # noqa: E402
+from voc.embedding.base import embedder_name  # noqa: E402
 from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
 from voc.topics.model import ITEM_END, PluralDedupe, _vectorizer, make_reducer, plural_singulars  # noqa: E402
 from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
@@ -201,14 +202,21 @@ def planted_recovery(ds: dict[str, Any], topics: np.ndarray, min_similarity: flo
             for k, v in presence_recovery(items, presence, ds["labels"]["theme"], ds["planted"]).items()}
 
 
+# The encoder the benchmark embeds with: the stage's default (params embed.precision: float64). Its name is in
+# the cache file's name, so vectors of another precision or backend are never read as these.
+ENCODER = embedder_name("sentence-transformers", "float64")
+
+
 def cached_embeddings(name: str, texts: list[str], embedder: Any) -> np.ndarray:
     """Embed with voc.embedding (long texts chunked and pooled), cached under benchmarks/cache/."""
-    path = WORK / f"{name}.embeddings.npy"
+    path = WORK / f"{name}.{ENCODER}.embeddings.npy"
     if path.exists():
         emb = np.load(path)
         if emb.shape[0] == len(texts):
             return emb
     start = time.perf_counter()
+    if embedder().name != ENCODER:
+        raise ValueError(f"{name}: the embedder is {embedder().name}, the cache key says {ENCODER}")
     items = pl.DataFrame({"feedback_id": [f"{i:07d}" for i in range(len(texts))], "text": texts})
     result = embed_texts(items, embedder(), batch_size=64, max_words=180, show_progress=True)
     if result.embeddings.height != len(texts):
@@ -514,7 +522,7 @@ def main() -> None:
 
     def embedder() -> Any:
         if not _embedder:
-            _embedder.append(load_embedder(threads=2))
+            _embedder.append(load_embedder(threads=2, precision="float64"))
         return _embedder[0]
 
     if args.datasets is None:
@@ -530,10 +538,9 @@ def main() -> None:
     for name, ds in datasets.items():
         if "embeddings" not in ds:
             ds["embeddings"] = cached_embeddings(name, ds["texts"], embedder)
-        ds["cache_name"] = name
-    if "sample" in datasets:    # a regenerated sample must not reuse the layouts of another
-        digest = hashlib.sha256(datasets["sample"]["embeddings"].tobytes()).hexdigest()[:12]
-        datasets["sample"]["cache_name"] = f"sample-{digest}"
+        # the layouts are cached under the vectors' digest: a regenerated sample, or vectors of another
+        # precision, never reuse the layouts of others
+        ds["cache_name"] = f"{name}-{hashlib.sha256(ds['embeddings'].tobytes()).hexdigest()[:12]}"
     if args.embed_only:
         return
     seeds = [int(x) for x in args.seeds.split(",")]

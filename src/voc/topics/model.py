@@ -440,10 +440,10 @@ def choose_theme_cut(
     is lower (0.22-0.26 on the Bitext utterances, against 0.32-0.34). The silhouette of the centroid cuts
     judges how many groups the items hold; it does not judge the word dendrogram's own cuts well (its curve
     rises slowly to ~60 groups on the Bitext utterances, and the rule picked anything from 17 to 40 themes
-    there by seed). On the Bitext utterances (10 seeds) the word groups raised the NPMI of the themes' words
-    from 0.094 to 0.129 (default vocabulary), from -0.007 to 0.003 (ours) and from -0.038 to -0.002 (sklearn's
-    English stop words left out), AMI with the categories from 0.781 to 0.807 and ARI with them from 0.589 to
-    0.622; ARI with the intents fell from 0.711 to 0.702 (``benchmarks/results/topics.json``).
+    there by seed). On the Bitext utterances (10 seeds, float64 vectors) the word groups raised the NPMI of the
+    themes' words from 0.089 to 0.123 (default vocabulary), from -0.011 to -0.005 (ours) and from -0.050 to
+    -0.014 (sklearn's English stop words left out), AMI with the categories from 0.777 to 0.800 and ARI with them
+    from 0.578 to 0.582; ARI with the intents fell from 0.716 to 0.667 (``benchmarks/results/topics.json``).
     Returns the mapping old theme -> new theme (ids 0.. by size, largest first; -1 stays -1; the identity
     when nothing merges) and the silhouette of the cut kept (with ``one_se``, the cut within one standard
     error; when nothing merges, the best cut's, not applied; None with fewer than three themes).
@@ -861,8 +861,8 @@ def choose_parent_groups(
     (AMI 0.46 against 0.31) and, by 0.00-0.02, with the Bitext categories and CFPB products.
     ``linkage``: ``items`` (``ward_item_tree``: a theme weighs as many items as it holds) or ``centroids``
     (each theme one point). Parents' ARI, items against centroids, mean of 10 seeds (seeds ahead/behind):
-    CFPB products 0.368 against 0.192 (10/0), Bitext intents 0.709 against 0.649 (9/1) and categories 0.758
-    against 0.735 (4/6), the sample's planted themes 0.290 against 0.283 (7/3); the silhouette of the cut
+    CFPB products 0.368 against 0.192 (10/0), Bitext intents 0.709 against 0.670 (7/3) and categories 0.762
+    against 0.750 (4/6), the sample's planted themes 0.290 against 0.283 (7/3); the silhouette of the cut
     kept was higher with items on each (``benchmarks/results/topics.json``, ``ours_parent_linkage_centroids``;
     the clothing reviews are there too).
     Returns theme -> group (ids as ``choose_theme_cut``) and that cut's silhouette; with fewer than four
