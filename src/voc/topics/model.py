@@ -861,7 +861,7 @@ def choose_parent_groups(
     (AMI 0.46 against 0.31) and, by 0.00-0.02, with the Bitext categories and CFPB products.
     ``linkage``: ``items`` (``ward_item_tree``: a theme weighs as many items as it holds) or ``centroids``
     (each theme one point). Parents' ARI, items against centroids, mean of 10 seeds (seeds ahead/behind):
-    CFPB products 0.368 against 0.192 (10/0), Bitext intents 0.709 against 0.670 (7/3) and categories 0.762
+    CFPB products 0.370 against 0.193 (10/0), Bitext intents 0.709 against 0.670 (7/3) and categories 0.762
     against 0.750 (4/6), the sample's planted themes 0.290 against 0.283 (7/3); the silhouette of the cut
     kept was higher with items on each (``benchmarks/results/topics.json``, ``ours_parent_linkage_centroids``;
     the clothing reviews are there too).
