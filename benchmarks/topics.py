@@ -34,7 +34,9 @@ outlier share, NPMI coherence and topic diversity of each theme's top-10 words; 
 the seeds. ``npmi`` scores each method's words as it reports them (ours: stop words removed, phrases of adjacent
 words, each in 3+ items, a plural left out after its singular; BERTopic and k-means: sklearn's default
 CountVectorizer, stop words kept). Every method's themes are also described by three shared vocabularies, with
-the same c-TF-IDF, so the clusterings are compared on equal words: ``npmi_vocab_ours`` (our vectorizer and plural
+the same c-TF-IDF, so the clusterings are compared on equal words (each theme by the items its method describes
+it by: BERTopic's -1 outliers describe none; ours, with ``topics.theme_words: core``, leaves out the outliers it
+reassigned, as its themes stage does; k-means places every item): ``npmi_vocab_ours`` (our vectorizer and plural
 step), ``npmi_vocab_default`` (the default CountVectorizer, stop words kept) and ``npmi_vocab_english`` (the
 default CountVectorizer less sklearn's English stop-word list: single words, none of our choices; stop words are
 removed before NPMI is scored in the usual practice, e.g. gensim's CoherenceModel on preprocessed text). With
@@ -84,7 +86,9 @@ from voc.config import load_section, read_params  # noqa: E402
 from voc.embedding import embed_texts, embeddings_matrix, load_embedder  # noqa: E402
 from voc.embedding.base import embedder_name  # noqa: E402
 from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
-from voc.topics.model import ITEM_END, PluralDedupe, _vectorizer, make_reducer, plural_singulars  # noqa: E402
+from voc.topics.model import (  # noqa: E402
+    ITEM_END, PluralDedupe, _vectorizer, described_by, make_reducer, plural_singulars,
+)
 from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
 log = logging.getLogger("benchmarks.topics")
@@ -315,9 +319,10 @@ def add_vocab_ours(ds: dict[str, Any], cfg: TopicsConfig) -> None:
 
 
 def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[str, Any],
-          seconds: float, mentions: pl.DataFrame | None = None) -> dict[str, Any]:
+          seconds: float, mentions: pl.DataFrame | None = None, described: np.ndarray | None = None) -> dict[str, Any]:
     """Agreement with each label, theme count, outliers, coherence and diversity of one fitted run
-    (``mentions``: the sentence themes of a fit on the sentences, for ``planted_recovery``)."""
+    (``mentions``: the sentence themes of a fit on the sentences, for ``planted_recovery``; ``described``: the
+    assignment whose items the shared vocabularies describe each theme by, default ``topics``)."""
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
     texts = ds["texts"]
@@ -326,7 +331,7 @@ def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[
         "raw_outlier_share": float((raw == -1).mean()),
         "coverage": float((topics != -1).mean()),
         "npmi": npmi_coherence(words, texts),
-        **shared_vocab_npmi(texts, topics, ds["vocab_ours"]),
+        **shared_vocab_npmi(texts, topics if described is None else described, ds["vocab_ours"]),
         "diversity": topic_diversity(words),
         "seconds": seconds,
     }
@@ -340,6 +345,12 @@ def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[
     return out
 
 
+def described(result: Any, cfg: TopicsConfig) -> np.ndarray:
+    """The assignment whose items describe ours' themes, as the stage describes them (``topics.theme_words``):
+    with ``core``, the outliers it reassigned are left out, as BERTopic's own -1 are."""
+    return described_by(result.topics, result.raw_topics) if cfg.theme_words == "core" else result.topics
+
+
 def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfig, st_model: Any) -> dict[str, Any]:
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
@@ -347,7 +358,8 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
     result = fit_topic_model(ds["texts"], ds["embeddings"], config=cfg, seed=seed, embedding_model=st_model,
                              reducer=CachedLayout(layout))
     seconds = time.perf_counter() - start
-    out = score(result.topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds)
+    out = score(result.topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds,
+                described=described(result, cfg))
     parents = dict(zip(result.info["topic_id"].to_list(), result.info["parent_id"].to_list(), strict=True))
     parent_of = np.array([parents[int(t)] for t in result.topics])
     out["n_parents"] = int(len(set(parent_of.tolist()) - {-1}))
@@ -387,7 +399,7 @@ def run_ours_sentences(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: T
     out = {**out, **{f"{k}_items": out[k] for k in ("npmi_vocab_ours", "npmi_vocab_default", "npmi_vocab_english")}}
     out.update({
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
-        **shared_vocab_npmi(texts, result.topics, ds["vocab_ours"], reference=ds["texts"]),
+        **shared_vocab_npmi(texts, described(result, cfg), ds["vocab_ours"], reference=ds["texts"]),
         "n_sentences": len(texts),
         "leaf_fallback": float(result.cluster_selection != cfg.cluster_selection),   # eom redone with leaf
         "mean_themes_per_item": float(mentions.select("feedback_id", "topic_id").unique().height / len(item_topics)),

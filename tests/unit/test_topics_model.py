@@ -200,3 +200,52 @@ def test_largest_share_ignores_outliers():
 
 def test_fit_reports_the_selection_that_made_its_themes(fitted):
     assert fitted[3].cluster_selection == "eom"   # three themes of a third each: eom kept
+
+
+class _Layout:
+    """A stand-in for UMAP that returns a fixed layout (fit is a no-op)."""
+
+    def __init__(self, layout: np.ndarray) -> None:
+        self.layout = layout
+
+    def fit(self, x, y=None):
+        return self
+
+    def transform(self, x):
+        return self.layout
+
+
+def _stragglers(theme_words: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """The three-theme corpus plus 6 items that lie far from every theme in the layout (HDBSCAN's outliers)
+    but nearest the delivery theme by embedding, each saying "voucher": the fit's final themes, its words per
+    theme."""
+    docs, emb, truth = _corpus()
+    rng = np.random.default_rng(5)
+    docs = docs + [f"voucher voucher expired voucher late {i}" for i in range(6)]
+    emb = np.vstack([emb, emb[truth == 2][:6] + rng.normal(scale=0.05, size=(6, DIM)).astype(np.float32)])
+    layout = np.vstack([rng.normal(scale=0.1, size=(len(truth), 2)) + 10 * truth[:, None],
+                        100 + 30 * np.arange(6)[:, None] * np.ones((1, 2))])
+    cfg = TopicsConfig(min_topic_share=0.05, min_topic_size=10, min_df=1, merge="none", theme_words=theme_words)
+    result = fit_topic_model(docs, emb, config=cfg, seed=7, reducer=_Layout(layout))
+    assert (result.raw_topics[-6:] == OUTLIER).all() and (result.topics[-6:] != OUTLIER).all()
+    delivery = int(result.topics[:-6][truth == 2][0])
+    assert set(result.topics[-6:].tolist()) == {delivery}
+    words = [w for w, _ in result.model.get_topic(delivery)]
+    counts = result.info.filter(pl.col("topic_id") == delivery)["count"].to_list()
+    return result.topics, words, counts
+
+
+def test_reassigned_outliers_carry_the_theme_but_not_its_words():
+    _, core_words, core_count = _stragglers("core")
+    _, all_words, all_count = _stragglers("all")
+    assert "voucher" not in core_words and "voucher" in all_words, (core_words, all_words)
+    assert core_count == all_count == [46]     # the theme's count holds its 40 items and the 6 reassigned
+
+
+def test_described_by_keeps_the_items_of_a_theme_without_a_core_item():
+    from voc.topics.model import described_by
+
+    topics = np.array([0, 0, 1, 1, 2])
+    raw = np.array([0, OUTLIER, 1, 1, OUTLIER])
+    assert described_by(topics, raw).tolist() == [0, OUTLIER, 1, 1, 2]
+    assert described_by(topics, topics).tolist() == topics.tolist()
