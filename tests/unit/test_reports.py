@@ -383,3 +383,42 @@ def test_figures_shown_through_plotly_get_distinct_ids() -> None:
         pio.renderers.default = before
     ids = [re.search(r'id="(voc-fig-\d+)"', b["text/html"]).group(1) for b in bundles]
     assert ids == ["voc-fig-1", "voc-fig-2", "voc-fig-3"]
+
+
+class _FlakyPapermill:
+    """A stand-in for ``papermill.execute_notebook`` that fails its first ``failures`` calls with ``error``."""
+
+    def __init__(self, failures: int, error: str) -> None:
+        self.failures, self.error, self.calls = failures, error, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise RuntimeError(self.error)
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+
+
+@pytest.mark.parametrize(("failures", "error", "calls", "raises"), [
+    (2, "Kernel died before replying to kernel_info", 3, False),   # two dead kernels, the third runs
+    (3, "Kernel died before replying to kernel_info", 3, True),    # every try's kernel died: the last error
+    (1, "Kernel didn't respond in 60 seconds", 1, True),            # not a start-up death: raised at once
+])
+def test_a_kernel_that_dies_starting_is_replaced_a_bounded_number_of_times(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        failures: int, error: str, calls: int, raises: bool) -> None:
+    import papermill
+
+    from voc.reports.render import KERNEL_START_TRIES, execute_report
+
+    fake = _FlakyPapermill(failures, error)
+    monkeypatch.setattr(papermill, "execute_notebook", fake)
+    executed = tmp_path / "executed" / "themes.ipynb"
+    if raises:
+        with pytest.raises(RuntimeError, match=error):
+            execute_report(tmp_path / "themes.ipynb", executed, parameters={})
+        assert not executed.exists()
+    else:
+        execute_report(tmp_path / "themes.ipynb", executed, parameters={})
+        assert nbformat.read(executed, as_version=4).cells[0].source == "1 + 1"
+        assert caplog.text.count("the kernel died while starting") == failures
+    assert fake.calls == calls <= KERNEL_START_TRIES

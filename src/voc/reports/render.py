@@ -81,18 +81,37 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+KERNEL_START_TRIES = 3
+_KERNEL_START_FAILED = "Kernel died before replying to kernel_info"
+
+
 def execute_report(notebook: Path, executed: Path, *, parameters: Mapping[str, Any], kernel_name: str = "python3",
                    timeout_s: int = 600, cwd: Path | None = None) -> None:
     """Run ``notebook`` with papermill into ``executed``. The kernel inherits ``PLOTLY_RENDERER=notebook``
-    (plotly.js inline); a ``python``/``python3`` kernelspec resolves to this interpreter (``sys.executable``)."""
+    (plotly.js inline); a ``python``/``python3`` kernelspec resolves to this interpreter (``sys.executable``).
+
+    A kernel that dies before it answers (before any cell ran) is replaced, up to ``KERNEL_START_TRIES`` kernels
+    in all. jupyter_client picks each kernel's ports by binding port 0 and letting go of it, and the kernel binds
+    them later; kernels started at once by the reports pool can pick the same port. That happened once in a
+    fresh clone's test run, the cores shared with two benchmarks: "Address already in use
+    (addr='tcp://127.0.0.1:55501')", and the kernel died before replying to kernel_info. Any other error, or
+    the last try's, is raised as it is."""
     import papermill as pm
 
     executed.parent.mkdir(parents=True, exist_ok=True)
-    with _env(PLOTLY_RENDERER="notebook"):
-        nb = pm.execute_notebook(
-            str(notebook), str(executed), parameters=dict(parameters), kernel_name=kernel_name,
-            cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False, execution_timeout=timeout_s,
-        )
+    for attempt in range(1, KERNEL_START_TRIES + 1):
+        try:
+            with _env(PLOTLY_RENDERER="notebook"):
+                nb = pm.execute_notebook(
+                    str(notebook), str(executed), parameters=dict(parameters), kernel_name=kernel_name,
+                    cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False, execution_timeout=timeout_s,
+                )
+            break
+        except RuntimeError as exc:
+            if _KERNEL_START_FAILED not in str(exc) or attempt == KERNEL_START_TRIES:
+                raise
+            log.warning("%s: the kernel died while starting (try %d of %d); starting another", notebook.name,
+                        attempt, KERNEL_START_TRIES)
     write_text(nbformat.writes(strip_run_noise(nb)) + "\n", executed)   # over papermill's copy
 
 
