@@ -23,6 +23,7 @@ Writes ``benchmarks/results/theme_words.json``, keeping the datasets not run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sys
@@ -112,7 +113,7 @@ def main() -> None:
     for name, ds in datasets.items():
         if "embeddings" not in ds:
             ds["embeddings"] = bench.cached_embeddings(name, ds["texts"], embedder)
-        ds["cache_name"] = f"{name}-{bench.hashlib.sha256(ds['embeddings'].tobytes()).hexdigest()[:12]}"
+        ds["cache_name"] = f"{name}-{hashlib.sha256(ds['embeddings'].tobytes()).hexdigest()[:12]}"
         bench.add_vocab_ours(ds, cfg)
         runs = []
         for seed in seeds:
