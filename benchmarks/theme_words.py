@@ -42,7 +42,7 @@ import topics as bench  # noqa: E402
 from voc.config import load_section, read_params  # noqa: E402
 from voc.embedding import load_embedder  # noqa: E402
 from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
-from voc.topics.model import described_by, make_reducer  # noqa: E402
+from voc.topics.model import make_reducer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "theme_words.json"
 TOPICS_RESULTS = ROOT / "benchmarks" / "results" / "topics.json"
@@ -58,7 +58,7 @@ def one_seed(ds: dict[str, Any], seed: int, cfg: TopicsConfig) -> dict[str, Any]
     start = time.perf_counter()
     result = fit_topic_model(ds["texts"], ds["embeddings"], config=cfg, seed=seed, reducer=bench.CachedLayout(layout))
     seconds = time.perf_counter() - start
-    core = described_by(result.topics, result.raw_topics)
+    core = result.described   # cfg.theme_words is core: the items HDBSCAN placed in each theme
     return {
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
         "raw_outlier_share": float((result.raw_topics == -1).mean()),

@@ -87,7 +87,7 @@ from voc.embedding import embed_texts, embeddings_matrix, load_embedder  # noqa:
 from voc.embedding.base import embedder_name  # noqa: E402
 from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
 from voc.topics.model import (  # noqa: E402
-    ITEM_END, PluralDedupe, _vectorizer, described_by, make_reducer, plural_singulars,
+    ITEM_END, PluralDedupe, _vectorizer, make_reducer, plural_singulars,
 )
 from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
@@ -345,12 +345,6 @@ def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[
     return out
 
 
-def described(result: Any, cfg: TopicsConfig) -> np.ndarray:
-    """The assignment whose items describe ours' themes, as the stage describes them (``topics.theme_words``):
-    with ``core``, the outliers it reassigned are left out, as BERTopic's own -1 are."""
-    return described_by(result.topics, result.raw_topics) if cfg.theme_words == "core" else result.topics
-
-
 def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfig, st_model: Any) -> dict[str, Any]:
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
@@ -359,7 +353,7 @@ def run_ours(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: TopicsConfi
                              reducer=CachedLayout(layout))
     seconds = time.perf_counter() - start
     out = score(result.topics, result.raw_topics, topic_words(result.model, result.topics), ds, seconds,
-                described=described(result, cfg))
+                described=result.described)
     parents = dict(zip(result.info["topic_id"].to_list(), result.info["parent_id"].to_list(), strict=True))
     parent_of = np.array([parents[int(t)] for t in result.topics])
     out["n_parents"] = int(len(set(parent_of.tolist()) - {-1}))
@@ -399,7 +393,7 @@ def run_ours_sentences(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: T
     out = {**out, **{f"{k}_items": out[k] for k in ("npmi_vocab_ours", "npmi_vocab_default", "npmi_vocab_english")}}
     out.update({
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
-        **shared_vocab_npmi(texts, described(result, cfg), ds["vocab_ours"], reference=ds["texts"]),
+        **shared_vocab_npmi(texts, result.described, ds["vocab_ours"], reference=ds["texts"]),
         "n_sentences": len(texts),
         "leaf_fallback": float(result.cluster_selection != cfg.cluster_selection),   # eom redone with leaf
         "mean_themes_per_item": float(mentions.select("feedback_id", "topic_id").unique().height / len(item_topics)),

@@ -230,6 +230,9 @@ def _stragglers(theme_words: str) -> tuple[list[str], list[int]]:
     assert (result.raw_topics[-6:] == OUTLIER).all() and (result.topics[-6:] != OUTLIER).all()
     delivery = int(result.topics[:-6][truth == 2][0])
     assert set(result.topics[-6:].tolist()) == {delivery}
+    # the result says whose words describe the themes: with core, the 6 reassigned items are left out
+    assert result.described[-6:].tolist() == [OUTLIER if theme_words == "core" else delivery] * 6
+    assert np.array_equal(result.described[:-6], result.topics[:-6])
     words = [w for w, _ in result.model.get_topic(delivery)]
     counts = result.info.filter(pl.col("topic_id") == delivery)["count"].to_list()
     return words, counts

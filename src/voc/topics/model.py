@@ -123,6 +123,7 @@ class TopicResult:
     model: Any
     raw_topics: np.ndarray
     topics: np.ndarray
+    described: np.ndarray   # the assignment whose items gave the themes' words: ``topics``, or ``described_by``'s
     info: pl.DataFrame
     centroids: dict[int, np.ndarray] = field(default_factory=dict)
     n_leaf_themes: int = 0          # themes HDBSCAN found, before the dendrogram cut merged any
@@ -720,7 +721,7 @@ def fit_topic_model(
     )
     return TopicResult(model=model, raw_topics=raw, topics=topics, info=info, centroids=centroids,
                        n_leaf_themes=n_leaves, merge_silhouette=silhouette, parent_silhouette=parent_silhouette,
-                       cluster_selection=hdbscan_model.selection_)
+                       cluster_selection=hdbscan_model.selection_, described=described)
 
 
 def described_by(topics: np.ndarray, raw: np.ndarray) -> np.ndarray:
