@@ -63,8 +63,8 @@ def one_seed(ds: dict[str, Any], seed: int, cfg: TopicsConfig) -> dict[str, Any]
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
         "raw_outlier_share": float((result.raw_topics == -1).mean()),
         "seconds": seconds,
-        "core": bench.shared_vocab_npmi(ds["texts"], core, ds["vocab_ours"]),
-        "all": bench.shared_vocab_npmi(ds["texts"], result.topics, ds["vocab_ours"]),
+        "core": bench.shared_vocab_npmi(ds["texts"], core, ds["vocab_ours"], ds["coherence"]),
+        "all": bench.shared_vocab_npmi(ds["texts"], result.topics, ds["vocab_ours"], ds["coherence"]),
     }
 
 

@@ -89,7 +89,7 @@ from voc.topics import TopicsConfig, fit_topic_model  # noqa: E402
 from voc.topics.model import (  # noqa: E402
     ITEM_END, PluralDedupe, _vectorizer, make_reducer, plural_singulars,
 )
-from voc.topics.quality import npmi_coherence, topic_diversity  # noqa: E402
+from voc.topics.quality import CoherenceCorpus, npmi_coherence, topic_diversity  # noqa: E402
 
 log = logging.getLogger("benchmarks.topics")
 DATA = ROOT.parent / "shared" / "data"
@@ -295,11 +295,12 @@ def shared_vocab_words(texts: list[str], topics: np.ndarray, vectorizer: Any, de
 
 
 def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: tuple[Any, Any],
-                      reference: list[str] | None = None) -> dict[str, float]:
+                      reference: list[str] | CoherenceCorpus | None = None) -> dict[str, float]:
     """NPMI of a partition of ``texts`` described in our vocabulary (``ours``: ``voc.topics.model._vectorizer``
     of the dataset's items and our plural dedupe step or None, built once per dataset), in sklearn's default one
     and in the default one less sklearn's English stop words (``shared_vocab_words``), co-occurrence counted in
-    ``reference`` (default: ``texts``)."""
+    ``reference`` (default: ``texts``; the dataset's ``CoherenceCorpus``, ``ds["coherence"]``, saves
+    tokenising its items again)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     ref = texts if reference is None else reference
@@ -312,8 +313,9 @@ def shared_vocab_npmi(texts: list[str], topics: np.ndarray, ours: tuple[Any, Any
 
 
 def add_vocab_ours(ds: dict[str, Any], cfg: TopicsConfig) -> None:
-    """Set ``ds["vocab_ours"]``, our c-TF-IDF vocabulary and plural step, which ``score`` compares methods on
-    (it depends on the texts only)."""
+    """Set ``ds["vocab_ours"]``, our c-TF-IDF vocabulary and plural step, which ``score`` compares methods on,
+    and ``ds["coherence"]``, the items tokenised once for every NPMI (both depend on the texts only)."""
+    ds["coherence"] = CoherenceCorpus(ds["texts"])
     vec = _vectorizer(cfg, ds["texts"])
     ds["vocab_ours"] = (vec, PluralDedupe(plural_singulars(vec.vocabulary)) if cfg.dedupe_plurals else None)
 
@@ -330,8 +332,8 @@ def score(topics: np.ndarray, raw: np.ndarray, words: list[list[str]], ds: dict[
         "n_topics": int(len(set(topics.tolist()) - {-1})),
         "raw_outlier_share": float((raw == -1).mean()),
         "coverage": float((topics != -1).mean()),
-        "npmi": npmi_coherence(words, texts),
-        **shared_vocab_npmi(texts, topics if described is None else described, ds["vocab_ours"]),
+        "npmi": npmi_coherence(words, ds["coherence"]),
+        **shared_vocab_npmi(texts, topics if described is None else described, ds["vocab_ours"], ds["coherence"]),
         "diversity": topic_diversity(words),
         "seconds": seconds,
     }
@@ -393,7 +395,7 @@ def run_ours_sentences(ds: dict[str, Any], layout: np.ndarray, seed: int, cfg: T
     out = {**out, **{f"{k}_items": out[k] for k in ("npmi_vocab_ours", "npmi_vocab_default", "npmi_vocab_english")}}
     out.update({
         "n_topics": int(len(set(result.topics.tolist()) - {-1})),
-        **shared_vocab_npmi(texts, result.described, ds["vocab_ours"], reference=ds["texts"]),
+        **shared_vocab_npmi(texts, result.described, ds["vocab_ours"], reference=ds["coherence"]),
         "n_sentences": len(texts),
         "leaf_fallback": float(result.cluster_selection != cfg.cluster_selection),   # eom redone with leaf
         "mean_themes_per_item": float(mentions.select("feedback_id", "topic_id").unique().height / len(item_topics)),
@@ -416,8 +418,8 @@ def run_kmeans_sentences(ds: dict[str, Any], seed: int, k: int) -> dict[str, Any
                          "count": np.bincount(clusters, minlength=k).astype(np.int64)})
     mentions = sentence_theme_mentions(sentences, semb, clusters, info)
     item_topics, _ = items_from_mentions(ds["feedback_ids"], mentions, info)
-    items = shared_vocab_npmi(ds["texts"], item_topics, ds["vocab_ours"])
-    out: dict[str, Any] = {"k": k, **shared_vocab_npmi(texts, clusters, ds["vocab_ours"], reference=ds["texts"]),
+    items = shared_vocab_npmi(ds["texts"], item_topics, ds["vocab_ours"], ds["coherence"])
+    out: dict[str, Any] = {"k": k, **shared_vocab_npmi(texts, clusters, ds["vocab_ours"], reference=ds["coherence"]),
                            **{f"{key}_items": v for key, v in items.items()}}
     for label, values in ds["labels"].items():
         keep = labelled(values)
@@ -456,7 +458,7 @@ def label_reference(ds: dict[str, Any]) -> dict[str, Any]:
         keep = labelled(values)
         codes = {v: i for i, v in enumerate(sorted({values[i] for i in keep}))}
         npmi = shared_vocab_npmi([ds["texts"][i] for i in keep], np.array([codes[values[i]] for i in keep]),
-                                 ds["vocab_ours"], reference=ds["texts"])
+                                 ds["vocab_ours"], reference=ds["coherence"])
         if "planted" in ds and label == "theme":   # the primary planted themes as the partition (a reference)
             npmi |= planted_recovery(ds, np.array([codes[v] for v in values]), ds["mentions_min_similarity"])
         out[label] = {"n_labels": len(codes), **{k: round(v, 4) for k, v in npmi.items()}}

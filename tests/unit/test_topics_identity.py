@@ -5,6 +5,7 @@ import polars as pl
 import pytest
 
 from voc.topics import (
+    CoherenceCorpus,
     IdentityConfig,
     Taxonomy,
     add_parents,
@@ -170,6 +171,23 @@ def test_coherence_prefers_words_that_occur_together():
     assert -1.0 <= bad < good <= 1.0
     assert topic_diversity([["a", "b"], ["b", "c"]]) == 0.75
     assert np.isnan(npmi_coherence([["zzz"]], docs))
+
+
+def test_coherence_corpus_gives_the_figure_of_the_documents():
+    docs = ["Refund charged twice to my card", "refund charged", "the app crash at login", "app crash", "refund app",
+            "wi-fi drops", "no signal at home", "signal drops at home"]
+    corpus = CoherenceCorpus(docs)
+    described = [  # words and bigrams, one absent ("zzz"), one the tokens cannot hold ("wi-fi"), a trigram
+        [["refund", "charged"], ["app", "crash", "zzz"], ["signal", "drops", "at home"]],
+        [["refund charged", "card"], ["wi-fi", "drops", "signal"], ["no signal at", "home"]],
+        [["zzz"], ["app"]],
+    ]
+    for words in described:
+        direct = npmi_coherence(words, docs)
+        assert npmi_coherence(words, corpus) == direct or np.isnan(direct) and np.isnan(npmi_coherence(words, corpus))
+    assert npmi_coherence(described[0], corpus) > 0    # a figure, not NaN, for the first set
+    assert np.isnan(npmi_coherence(described[2], corpus))
+    assert np.isnan(npmi_coherence(described[0], CoherenceCorpus([])))
 
 
 def test_parents_from_given_groups():

@@ -34,10 +34,11 @@ from voc.topics.model import (
     topic_table,
     topics_over_time,
 )
-from voc.topics.quality import npmi_coherence, topic_diversity
+from voc.topics.quality import CoherenceCorpus, npmi_coherence, topic_diversity
 
 __all__ = [
     "AlertsConfig",
+    "CoherenceCorpus",
     "IdentityConfig",
     "NO_THEME",
     "OUTLIER",

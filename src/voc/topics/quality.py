@@ -5,30 +5,62 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 
-def npmi_coherence(topic_words: list[list[str]], docs: list[str], *, top_n: int = 10) -> float:
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"   # words of two letters or more, as the NPMI counts them
+
+
+class CoherenceCorpus:
+    """Documents tokenised once for ``npmi_coherence``: a binary document-term matrix of every word and word
+    sequence up to ``max_n`` words. For scoring many descriptions against one corpus (a benchmark's methods
+    and seeds); one call on a list of documents counts only the words it is asked about."""
+
+    def __init__(self, docs: list[str], *, max_n: int = 2) -> None:
+        from scipy import sparse
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self.docs, self.n_docs, self.max_n = docs, len(docs), max_n
+        if not docs:
+            self.matrix, self.index = sparse.csc_matrix((0, 1)), {}
+            return
+        vec = CountVectorizer(binary=True, ngram_range=(1, max_n), token_pattern=TOKEN_PATTERN)
+        counts = vec.fit_transform(docs).astype(np.float64)
+        self.index = vec.vocabulary_    # the last column, all zero, stands for every word the corpus lacks
+        self.matrix = sparse.hstack([counts, sparse.csr_matrix((len(docs), 1))]).tocsc()
+
+    def columns(self, vocab: list[str]) -> Any:
+        """The binary document columns (sparse, one per word of ``vocab``; all zero for a word absent)."""
+        absent = self.matrix.shape[1] - 1
+        return self.matrix[:, [self.index.get(w, absent) for w in vocab]]
+
+
+def npmi_coherence(topic_words: list[list[str]], docs: list[str] | CoherenceCorpus, *, top_n: int = 10) -> float:
     """Mean NPMI (-1..1) over word pairs of each theme's ``top_n`` words, co-occurrence within documents.
 
-    Probabilities are document frequencies in ``docs`` (the corpus the themes came from). A pair that never
-    co-occurs scores -1. Words (unigrams or bigrams) absent from the corpus are skipped. Returns the mean over
-    themes with at least two words found; NaN when there is none.
+    Probabilities are document frequencies in ``docs`` (the corpus the themes came from; a ``CoherenceCorpus``
+    of it gives the same figure without tokenising it again). A pair that never co-occurs scores -1. Words
+    (unigrams or bigrams) absent from the corpus are skipped. Returns the mean over themes with at least two
+    words found; NaN when there is none.
     """
-    from sklearn.feature_extraction.text import CountVectorizer
-
     lists = [[w.lower() for w in words[:top_n] if w] for words in topic_words]
     vocab = sorted({w for words in lists for w in words})
-    if not vocab or not docs:
+    n_docs = docs.n_docs if isinstance(docs, CoherenceCorpus) else len(docs)
+    if not vocab or not n_docs:
         return float("nan")
     max_n = max(len(w.split()) for w in vocab)
-    vec = CountVectorizer(
-        vocabulary=vocab, binary=True, ngram_range=(1, max_n), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
-    )
-    x = vec.fit_transform(docs).tocsc().astype(np.float64)
-    n = float(len(docs))
+    if isinstance(docs, CoherenceCorpus) and max_n <= docs.max_n:
+        x = docs.columns(vocab)
+    else:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        texts = docs.docs if isinstance(docs, CoherenceCorpus) else docs
+        vec = CountVectorizer(vocabulary=vocab, binary=True, ngram_range=(1, max_n), token_pattern=TOKEN_PATTERN)
+        x = vec.fit_transform(texts).tocsc().astype(np.float64)
+    n = float(n_docs)
     df = np.asarray(x.sum(axis=0)).ravel() / n
     index = {w: i for i, w in enumerate(vocab)}
     scores: list[float] = []
