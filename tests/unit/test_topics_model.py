@@ -215,16 +215,23 @@ class _Layout:
         return self.layout
 
 
-def _stragglers(theme_words: str) -> tuple[list[str], list[int]]:
+def _straggler_corpus() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """The three-theme corpus plus 6 items that lie far from every theme in the layout (HDBSCAN's outliers)
-    but nearest the delivery theme by embedding, each saying "voucher": the delivery theme's words and its
-    count in the topic table."""
+    but nearest the delivery theme by embedding, each saying "voucher": texts, embeddings, a 2-d layout and
+    the planted themes of the first items."""
     docs, emb, truth = _corpus()
     rng = np.random.default_rng(5)
     docs = docs + [f"voucher voucher expired voucher late {i}" for i in range(6)]
     emb = np.vstack([emb, emb[truth == 2][:6] + rng.normal(scale=0.05, size=(6, DIM)).astype(np.float32)])
     layout = np.vstack([rng.normal(scale=0.1, size=(len(truth), 2)) + 10 * truth[:, None],
                         100 + 30 * np.arange(6)[:, None] * np.ones((1, 2))])
+    return docs, emb, layout, truth
+
+
+def _stragglers(theme_words: str) -> tuple[list[str], list[int]]:
+    """``_straggler_corpus`` fitted without merging: the delivery theme's words and its count in the topic
+    table."""
+    docs, emb, layout, truth = _straggler_corpus()
     cfg = TopicsConfig(min_topic_share=0.05, min_topic_size=10, min_df=1, merge="none", theme_words=theme_words)
     result = fit_topic_model(docs, emb, config=cfg, seed=7, reducer=_Layout(layout))
     assert (result.raw_topics[-6:] == OUTLIER).all() and (result.topics[-6:] != OUTLIER).all()
@@ -252,3 +259,32 @@ def test_described_by_keeps_the_items_of_a_theme_without_a_core_item():
     raw = np.array([0, OUTLIER, 1, 1, OUTLIER])
     assert described_by(topics, raw).tolist() == [0, OUTLIER, 1, 1, 2]
     assert described_by(topics, topics).tolist() == topics.tolist()
+
+
+@pytest.mark.parametrize("merge_words", ["all", "core"])
+def test_merge_words_choose_whose_words_the_themes_are_grouped_by(merge_words, monkeypatch):
+    """With merge_by: words, the grouping compares the themes' words of every item (all) or of the items
+    HDBSCAN placed in them (core): the 6 reassigned outliers of ``_straggler_corpus`` count only in the first."""
+    import voc.topics.model as model
+
+    seen: list[np.ndarray] = []
+    weights = model.theme_word_weights
+
+    def spy(docs, topics, vectorizer, config):
+        seen.append(np.asarray(topics).copy())
+        return weights(docs, topics, vectorizer, config)
+
+    def cut(embeddings, topics, *, word_weights, **kwargs):   # asks for the words, merges nothing
+        word_weights()
+        return {t: t for t in set(topics.tolist())}, None
+
+    monkeypatch.setattr(model, "theme_word_weights", spy)
+    monkeypatch.setattr(model, "choose_theme_cut", cut)
+    docs, emb, layout, truth = _straggler_corpus()
+    cfg = TopicsConfig(min_topic_share=0.05, min_topic_size=10, min_df=1, merge_words=merge_words)
+    result = fit_topic_model(docs, emb, config=cfg, seed=7, reducer=_Layout(layout))
+    assert len(seen) == 1
+    stragglers = seen[0][-6:].tolist()
+    assert stragglers == ([OUTLIER] * 6 if merge_words == "core" else result.topics[-6:].tolist())
+    assert OUTLIER not in result.topics[-6:].tolist()
+    assert np.array_equal(seen[0][:-6], result.topics[:-6])

@@ -103,6 +103,8 @@ class TopicsConfig:
     merge_one_se: bool = True       # the fewest themes whose silhouette is within one standard error of the best
     merge_by: Literal["words", "centroids"] = "words"  # which themes merge: those sharing their words (c-TF-IDF)
                                     # or those closest in meaning; the centroids' dendrogram decides how many
+    merge_words: Literal["all", "core"] = "all"  # merge_by="words": the words compared are those of every item a
+                                    # theme holds, or of its core items only (``described_by``), as ``theme_words``
     ctfidf_bm25: bool = False       # BM25 weighting in c-TF-IDF (BERTopic's ClassTfidfTransformer)
     ctfidf_reduce_frequent: bool = False  # square-root term frequencies in c-TF-IDF
     extra_stop_words: tuple[str, ...] = field(default_factory=tuple)
@@ -637,7 +639,8 @@ def fit_topic_model(
     (``theme_words="core"``) so that the reassigned outliers do not shape the themes' words (``described_by``).
     With ``merge="silhouette"`` the leaf themes are merged by ``choose_theme_cut`` (raw ids follow the merge),
     never into fewer than the square root of their number; with ``merge_by="words"`` the themes that merge are
-    those whose c-TF-IDF words are alike. With ``parents="silhouette"`` the parent themes
+    those whose c-TF-IDF words are alike (the words of all their items, or with ``merge_words="core"`` of
+    their core items, ``described_by``). With ``parents="silhouette"`` the parent themes
     are the best-separated cut within ``theme_cut_bounds``; with ``"distance"``, ``parent_distance`` decides.
     ``embedding_model`` (the sentence-transformer that made ``embeddings``) is needed for the KeyBERT-inspired
     and MMR labels; without it labels are c-TF-IDF. ``reducer`` replaces the seeded UMAP (any object with
@@ -686,7 +689,9 @@ def fit_topic_model(
         mapping, silhouette = choose_theme_cut(
             embeddings, topics, min_silhouette=config.merge_min_silhouette, sample_size=config.merge_sample,
             seed=seed, min_groups=math.ceil(math.sqrt(n_leaves)), one_se=config.merge_one_se,
-            word_weights=(lambda: theme_word_weights(bt_docs, topics, vectorizer, config)) if words else None,
+            word_weights=(lambda: theme_word_weights(
+                bt_docs, described_by(topics, raw) if config.merge_words == "core" else topics, vectorizer, config,
+            )) if words else None,
         )
         if any(k != v for k, v in mapping.items()):
             topics = np.array([mapping[t] for t in topics.tolist()], dtype=topics.dtype)
