@@ -24,6 +24,36 @@ def test_silhouette_matches_sklearn():
     assert silhouette_cosine(x, labels) == pytest.approx(silhouette_score(x, labels, metric="cosine"), abs=1e-6)
 
 
+def test_theme_silhouette_is_sklearns_of_every_item():
+    from sklearn.metrics import silhouette_samples
+
+    from voc.topics.model import ThemeSilhouette
+
+    x, truth = _blobs(20, 4, noise=0.6)
+    x = x * np.linspace(0.5, 2.0, x.shape[0])[:, None]    # any length: the cosine does not see it
+    themes = truth * 2 + (np.arange(truth.size) % 2)     # 8 themes
+    themes[:3] = OUTLIER                                 # left out
+    themes[-1] = 9                                       # a theme of one item: it scores 0, as in sklearn
+    ids = sorted(set(themes.tolist()) - {OUTLIER})
+    scorer = ThemeSilhouette(x, themes, ids)
+    for groups in (np.arange(len(ids)), np.array([0, 0, 1, 1, 2, 2, 3, 3, 4]), np.array([5, 5, 5, 5, 7, 7, 7, 7, 7])):
+        kept = themes != OUTLIER
+        labels = groups[np.searchsorted(ids, themes[kept])]
+        assert scorer.items(groups) == pytest.approx(silhouette_samples(x[kept], labels, metric="cosine"), abs=1e-6)
+    with pytest.raises(ValueError, match="2 groups or more"):
+        scorer.items(np.zeros(len(ids), dtype=int))
+
+
+def test_cut_on_every_item_needs_no_draw():
+    x, truth = _blobs(40, 3)
+    leaves = truth * 2 + (np.arange(truth.size) % 2)     # each true cluster split in two
+    mapping, score = choose_theme_cut(x, leaves, min_silhouette=0.25, sample_size=None, seed=1)
+    assert choose_theme_cut(x, leaves, min_silhouette=0.25, sample_size=None, seed=99) == (mapping, score)
+    merged = np.array([mapping[t] for t in leaves.tolist()])
+    assert len(set(merged.tolist())) == 3 and all(len(set(merged[truth == t].tolist())) == 1 for t in range(3))
+    assert score == pytest.approx(silhouette_score(x, merged, metric="cosine"), abs=1e-6)
+
+
 def test_silhouette_needs_two_clusters():
     x, _ = _blobs(5, 2)
     with pytest.raises(ValueError, match="2..9 clusters"):
