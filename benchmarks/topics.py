@@ -516,6 +516,38 @@ def paired_summary(diffs: dict[str, dict[str, list[float]]]) -> dict[str, dict[s
     return out
 
 
+def lazy_embedder() -> Any:
+    """A function that returns the float64 MiniLM encoder, loaded on its first call (a run whose vectors are
+    all cached never loads it)."""
+    loaded: list[Any] = []
+
+    def embedder() -> Any:
+        if not loaded:
+            loaded.append(load_embedder(threads=2, precision="float64"))
+        return loaded[0]
+
+    return embedder
+
+
+def embedded_datasets(wanted: list[str], embedder: Any, *, sample: bool = True) -> dict[str, dict[str, Any]]:
+    """The datasets named in ``wanted`` (the public ones, and ``sample`` unless ``sample`` is False), each with
+    its vectors (``cached_embeddings``; the sample's are the embed stage's) and ``cache_name``, the key its
+    cached layouts go under. An unknown name fails."""
+    datasets = {k: v for k, v in load_datasets().items() if k in wanted}
+    if "sample" in wanted and sample:
+        datasets["sample"] = load_sample()
+    unknown = set(wanted) - set(datasets) - ({"sample"} if not sample else set())
+    if unknown:
+        raise SystemExit(f"unknown datasets: {sorted(unknown)}")
+    for name, ds in datasets.items():
+        if "embeddings" not in ds:
+            ds["embeddings"] = cached_embeddings(name, ds["texts"], embedder)
+        # the layouts are cached under the vectors' digest: a regenerated sample, or vectors of another
+        # precision, never reuse the layouts of others
+        ds["cache_name"] = f"{name}-{hashlib.sha256(ds['embeddings'].tobytes()).hexdigest()[:12]}"
+    return datasets
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--embed-only", action="store_true")
@@ -526,12 +558,7 @@ def main() -> None:
     parser.add_argument("--params", default=str(ROOT / "params.yaml"), help="params file whose topics: block is ours")
     args = parser.parse_args()
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _embedder: list[Any] = []
-
-    def embedder() -> Any:
-        if not _embedder:
-            _embedder.append(load_embedder(threads=2, precision="float64"))
-        return _embedder[0]
+    embedder = lazy_embedder()
 
     if args.datasets is None:
         args.datasets = "cfpb_narratives,bitext_utterances,clothing_reviews"
@@ -540,15 +567,8 @@ def main() -> None:
         else:
             log.warning("sample left out: it needs the pipeline's outputs (`make report`); --embed-only skips it")
     wanted = args.datasets.split(",")
-    datasets = {k: v for k, v in load_datasets().items() if k in wanted}
-    if "sample" in wanted and not args.embed_only:   # its vectors are the embed stage's, nothing to cache
-        datasets["sample"] = load_sample()
-    for name, ds in datasets.items():
-        if "embeddings" not in ds:
-            ds["embeddings"] = cached_embeddings(name, ds["texts"], embedder)
-        # the layouts are cached under the vectors' digest: a regenerated sample, or vectors of another
-        # precision, never reuse the layouts of others
-        ds["cache_name"] = f"{name}-{hashlib.sha256(ds['embeddings'].tobytes()).hexdigest()[:12]}"
+    # the sample's vectors are the embed stage's: nothing to cache for it
+    datasets = embedded_datasets(wanted, embedder, sample=not args.embed_only)
     if args.embed_only:
         return
     seeds = [int(x) for x in args.seeds.split(",")]

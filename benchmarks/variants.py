@@ -27,7 +27,6 @@ run.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import sys
@@ -44,7 +43,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import topics as bench  # noqa: E402
 
 from voc.config import load_section, read_params  # noqa: E402
-from voc.embedding import load_embedder  # noqa: E402
 from voc.topics import TopicsConfig  # noqa: E402
 from voc.topics.model import make_reducer  # noqa: E402
 
@@ -77,25 +75,10 @@ def main() -> None:
         raise SystemExit(f"two different values, please: {args.values!r}")
     names = [str(v).lower() if v is not None else "null" for v in values]
     configs = [replace(cfg, **{args.setting: v}) for v in values]
-    wanted = args.datasets.split(",")
-    datasets = {k: v for k, v in bench.load_datasets().items() if k in wanted}
-    if "sample" in wanted:
-        datasets["sample"] = bench.load_sample()
-    unknown = set(wanted) - set(datasets)
-    if unknown:
-        raise SystemExit(f"unknown datasets: {sorted(unknown)}")
-    encoder: list[Any] = []
-
-    def embedder() -> Any:
-        if not encoder:
-            encoder.append(load_embedder(threads=2, precision="float64"))
-        return encoder[0]
-
+    embedder = bench.lazy_embedder()
+    datasets = bench.embedded_datasets(args.datasets.split(","), embedder)
     out: dict[str, Any] = {}
     for name, ds in datasets.items():
-        if "embeddings" not in ds:
-            ds["embeddings"] = bench.cached_embeddings(name, ds["texts"], embedder)
-        ds["cache_name"] = f"{name}-{hashlib.sha256(ds['embeddings'].tobytes()).hexdigest()[:12]}"
         bench.add_vocab_ours(ds, cfg)
         if name == "sample":
             bench.sample_sentences(ds, cfg, embedder)
