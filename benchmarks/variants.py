@@ -109,7 +109,7 @@ def main() -> None:
     results = {
         "about": __doc__.strip().splitlines()[0],
         "setting": args.setting,
-        "params_topics": {k: v for k, v in cfg.__dict__.items() if isinstance(v, (str, int, float, bool))},
+        "params_topics": {k: v for k, v in cfg.__dict__.items() if v is None or isinstance(v, (str, int, float, bool))},
         "datasets": {**{k: v for k, v in before.get("datasets", {}).items() if k not in out}, **out},
     }
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -387,6 +387,31 @@ def _silhouette_items(dist: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.where(own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
 
 
+def _unit_blocks(embeddings: np.ndarray, rows: np.ndarray,
+                 size: int = 20_000) -> Iterable[tuple[int, np.ndarray]]:
+    """The ``rows`` of ``embeddings`` at unit length in float64, ``size`` at a time (start, block): 300k x 384
+    at once would take 0.9 GB."""
+    for start in range(0, rows.size, size):
+        block = embeddings[rows[start:start + size]].astype(np.float64)
+        yield start, block / np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+
+
+def theme_sums(embeddings: np.ndarray, topics: np.ndarray, ids: list[int]) -> tuple[np.ndarray, np.ndarray,
+                                                                                      np.ndarray, np.ndarray]:
+    """The items of the themes ``ids`` (outliers left out): their rows, their theme (index into ``ids``), and
+    per theme the sum of its items' unit vectors (float64) and its size."""
+    from scipy.sparse import csr_matrix
+
+    index = {t: i for i, t in enumerate(ids)}
+    rows = np.flatnonzero(topics != OUTLIER)
+    codes = np.array([index[t] for t in topics[rows].tolist()], dtype=np.int64)
+    sums = np.zeros((len(ids), embeddings.shape[1]))
+    for start, block in _unit_blocks(embeddings, rows):
+        part = codes[start:start + block.shape[0]]
+        sums += csr_matrix((np.ones(part.size), (part, np.arange(part.size))), shape=(len(ids), part.size)) @ block
+    return rows, codes, sums, np.bincount(codes, minlength=len(ids)).astype(np.float64)
+
+
 class ThemeSilhouette:
     """The silhouette (cosine) of every item under any grouping of the themes, from per-theme sums.
 
@@ -398,25 +423,9 @@ class ThemeSilhouette:
     126 themes: 0.3 GB) instead of the items' pairwise distances. Outliers (-1) are left out."""
 
     def __init__(self, embeddings: np.ndarray, topics: np.ndarray, ids: list[int]) -> None:
-        from scipy.sparse import csr_matrix
-
-        index = {t: i for i, t in enumerate(ids)}
-        rows = np.flatnonzero(topics != OUTLIER)
-        self.codes = np.array([index[t] for t in topics[rows].tolist()], dtype=np.int64)
-        self.sizes = np.bincount(self.codes, minlength=len(ids)).astype(np.float64)
-        sums = np.zeros((len(ids), embeddings.shape[1]))
-        blocks = []
-        for step in (0, 1):     # float64 in blocks of 20k items: the theme sums first, then each item's dots
-            for start in range(0, rows.size, 20_000):
-                block = embeddings[rows[start:start + 20_000]].astype(np.float64)
-                block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
-                if step == 0:
-                    part = self.codes[start:start + 20_000]
-                    sums += csr_matrix((np.ones(part.size), (part, np.arange(part.size))),
-                                       shape=(len(ids), part.size)) @ block
-                else:
-                    blocks.append(block @ sums.T)
-        self.dots = np.vstack(blocks) if blocks else np.zeros((0, len(ids)))   # item . theme sum
+        rows, self.codes, sums, self.sizes = theme_sums(embeddings, topics, ids)
+        dots = [block @ sums.T for _, block in _unit_blocks(embeddings, rows)]
+        self.dots = np.vstack(dots) if dots else np.zeros((0, len(ids)))   # item . theme sum
 
     def items(self, groups: np.ndarray) -> np.ndarray:
         """Each item's silhouette (-1..1) when theme ``i`` (in ``ids`` order) joins group ``groups[i]`` (any
@@ -911,18 +920,7 @@ def ward_item_tree(embeddings: np.ndarray, topics: np.ndarray, ids: list[int]) -
     join their neighbours first. Heights are scipy's Ward distances (for one item per theme, this tree is
     scipy's). The updates follow Lance and Williams (1967); ties go to the first pair in theme order.
     """
-    from scipy.sparse import csr_matrix
-
-    index = {t: i for i, t in enumerate(ids)}
-    rows = np.flatnonzero(topics != OUTLIER)
-    codes = np.array([index[t] for t in topics[rows].tolist()], dtype=np.int64)
-    sums = np.zeros((len(ids), embeddings.shape[1]))
-    for start in range(0, rows.size, 20_000):   # float64 in blocks: 300k x 384 at once would take 0.9 GB
-        block = embeddings[rows[start:start + 20_000]].astype(np.float64)
-        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
-        part = codes[start:start + 20_000]
-        sums += csr_matrix((np.ones(part.size), (part, np.arange(part.size))), shape=(len(ids), part.size)) @ block
-    size = np.bincount(codes, minlength=len(ids)).astype(np.float64)
+    _, _, sums, size = theme_sums(embeddings, topics, ids)
     means = sums / size[:, None]
     sq = np.maximum((means**2).sum(axis=1)[:, None] + (means**2).sum(axis=1)[None, :] - 2 * means @ means.T, 0.0)
     dist = 2 * size[:, None] * size[None, :] / (size[:, None] + size[None, :]) * sq   # squared Ward distances
